@@ -1,0 +1,1 @@
+//! PostgreSQL access: the pool, pipelined request transactions and schema introspection.

@@ -1,0 +1,1 @@
+//! The HTTP edge: listeners, routing, request assembly, responses and the one error-to-HTTP mapping.

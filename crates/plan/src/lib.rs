@@ -1,0 +1,1 @@
+//! Resolves a parsed request against the schema cache into an executable plan (pure).

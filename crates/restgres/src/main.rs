@@ -1,0 +1,2 @@
+//! The restgres binary.
+fn main() {}

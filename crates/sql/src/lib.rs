@@ -1,0 +1,1 @@
+//! Turns plans into SQL text with bound parameters (pure).
