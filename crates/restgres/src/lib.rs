@@ -1,1 +1,5 @@
 //! The restgres library: CLI, wiring of config, pool, schema cache and HTTP server, and the demo.
+
+pub mod demo;
+pub mod server;
+pub mod tempcluster;

@@ -1,0 +1,1 @@
+//! The demo: a small realistic database served with no configuration.

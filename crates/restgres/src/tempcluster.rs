@@ -1,0 +1,1 @@
+//! A throwaway PostgreSQL cluster in a temporary directory, for the demo and tests when no server answers.
