@@ -329,4 +329,35 @@ mod tests {
             .await
             .unwrap();
     }
+
+    /// `--demo` on a machine where nothing answers at the base URI: the demo runs on a temporary cluster, which
+    /// goes away with the `Demo`.
+    #[tokio::test]
+    async fn falls_back_to_a_temporary_cluster() {
+        // Port 1 on localhost: nothing listens there, the connection is refused at once.
+        let base = Some("postgres://postgres@127.0.0.1:1/postgres".to_string());
+        let demo = match prepare(base).await {
+            Ok(demo) => demo,
+            Err(DemoError::Cluster(TempClusterError::NeitherFound { .. })) => {
+                eprintln!("skipped: no PostgreSQL server binaries on this machine");
+                return;
+            }
+            Err(e) => panic!("{e}"),
+        };
+        let Some(cluster) = demo.cluster.as_ref() else {
+            panic!("expected a temporary cluster")
+        };
+        let dir = cluster.dir().to_path_buf();
+        assert!(demo.db_uri.ends_with("/restgres_demo"), "{}", demo.db_uri);
+        let client = connect(&demo.db_uri).await.unwrap();
+        let n: i64 = client
+            .query_one("select count(*) from api.books", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 20);
+        drop(client);
+        drop(demo);
+        assert!(!dir.exists(), "{} was not deleted", dir.display());
+    }
 }

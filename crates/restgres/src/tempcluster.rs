@@ -33,6 +33,12 @@ pub enum TempClusterError {
          postgres) were found on PATH or under {DEBIAN_LIB_DIR}/*/bin to start a temporary one"
     )]
     NeitherFound { uri: String, reason: String },
+    #[error("invalid PostgreSQL connection string {uri}: {source}")]
+    InvalidUri {
+        uri: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
     #[error(
         "running as root, but no unprivileged `nobody` user was found in /etc/passwd to run PostgreSQL as"
     )]
@@ -254,12 +260,15 @@ impl Drop for TempCluster {
 /// A server that answers with an error (wrong password, missing database) counts as not usable: the demo then
 /// runs on a temporary cluster, and the reason is logged.
 pub async fn local_or_temp(default_uri: &str) -> Result<(String, Option<TempCluster>), TempClusterError> {
-    let reason = match tokio::time::timeout(
-        PROBE_TIMEOUT,
-        tokio_postgres::connect(default_uri, tokio_postgres::NoTls),
-    )
-    .await
-    {
+    // A malformed string is the user's mistake to fix, not a reason to serve from somewhere else.
+    let config: tokio_postgres::Config =
+        default_uri
+            .parse()
+            .map_err(|source| TempClusterError::InvalidUri {
+                uri: redact_password(default_uri),
+                source,
+            })?;
+    let reason = match tokio::time::timeout(PROBE_TIMEOUT, config.connect(tokio_postgres::NoTls)).await {
         Ok(Ok((client, connection))) => {
             drop(client);
             let _ = connection.await;
@@ -480,6 +489,15 @@ mod tests {
         assert_eq!(
             redact_password("host=h password=secret user=u"),
             "host=h password=*** user=u"
+        );
+    }
+
+    #[tokio::test]
+    async fn rejects_a_malformed_uri() {
+        let result = local_or_temp("postgres://h:notaport/db").await;
+        assert!(
+            matches!(result, Err(TempClusterError::InvalidUri { .. })),
+            "{result:?}"
         );
     }
 
