@@ -25,15 +25,23 @@ pub struct Field {
 
 impl Field {
     pub fn column(name: impl Into<String>) -> Self {
-        Field { name: name.into(), json_path: Vec::new() }
+        Field {
+            name: name.into(),
+            json_path: Vec::new(),
+        }
     }
 
     /// The key this field gets in the JSON output when not aliased: the last path element, or the
     /// column name (PostgREST names `data->a->>b` as `b`).
     pub fn output_name(&self) -> String {
         match self.json_path.last() {
-            Some(JsonStep { key: JsonKey::Key(k), .. }) => k.clone(),
-            Some(JsonStep { key: JsonKey::Index(_), .. }) => {
+            Some(JsonStep {
+                key: JsonKey::Key(k), ..
+            }) => k.clone(),
+            Some(JsonStep {
+                key: JsonKey::Index(_),
+                ..
+            }) => {
                 // PostgREST names an index step after the last key before it, or the column.
                 self.json_path
                     .iter()
@@ -80,7 +88,10 @@ pub enum SelectItem {
         aggregate_cast: Option<String>,
     },
     /// `count()` with no column (also the legacy bare `count`).
-    CountAll { alias: Option<String>, cast: Option<String> },
+    CountAll {
+        alias: Option<String>,
+        cast: Option<String>,
+    },
     /// `alias:name!hint!inner(...)`
     Embed(Embed),
     /// `...name!hint(...)`
@@ -204,13 +215,21 @@ pub enum IsValue {
 pub enum Operation {
     /// `op.value` or `op(any).{a,b}`; for `like`/`ilike` the `*` → `%` rewrite is already applied, and with
     /// a quantifier `value` is the array literal as given (`{a,b}`).
-    Op { op: Operator, quantifier: Option<Quantifier>, value: String },
+    Op {
+        op: Operator,
+        quantifier: Option<Quantifier>,
+        value: String,
+    },
     /// `in.(a,"b,c")`, values unquoted and unescaped.
     In(Vec<String>),
     /// `is.null` etc.
     Is(IsValue),
     /// `fts(lang).query`
-    Fts { op: FtsOperator, language: Option<String>, value: String },
+    Fts {
+        op: FtsOperator,
+        language: Option<String>,
+        value: String,
+    },
 }
 
 /// `field=[not.]operation`
@@ -230,7 +249,11 @@ pub enum LogicOp {
 /// `or=(a.eq.1,and(b.gt.2,not.c.is.null))`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogicTree {
-    Expr { negated: bool, op: LogicOp, children: Vec<LogicTree> },
+    Expr {
+        negated: bool,
+        op: LogicOp,
+        children: Vec<LogicTree>,
+    },
     Filter(Filter),
 }
 
@@ -250,7 +273,10 @@ pub enum Nulls {
 pub enum OrderTarget {
     Field(Field),
     /// `order=authors(name).desc`: a column of a to-one embedded resource.
-    Related { relation: String, field: Field },
+    Related {
+        relation: String,
+        field: Field,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,7 +299,10 @@ pub struct RowRange {
 
 impl RowRange {
     pub fn all() -> Self {
-        RowRange { offset: 0, limit: None }
+        RowRange {
+            offset: 0,
+            limit: None,
+        }
     }
 
     /// Intersection of two ranges (e.g. `limit` with `Range:`, or with `db-max-rows`).
@@ -290,7 +319,10 @@ impl RowRange {
 
     pub fn with_max_rows(self, max_rows: Option<i64>) -> RowRange {
         match max_rows {
-            Some(m) => RowRange { offset: self.offset, limit: Some(self.limit.map_or(m, |l| l.min(m))) },
+            Some(m) => RowRange {
+                offset: self.offset,
+                limit: Some(self.limit.map_or(m, |l| l.min(m))),
+            },
             None => self,
         }
     }

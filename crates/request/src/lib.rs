@@ -3,12 +3,14 @@
 
 pub mod ast;
 pub mod error;
+mod haskell;
 pub mod media;
+mod parsec;
 pub mod prefer;
 pub mod query;
 pub mod range;
 
 pub use ast::*;
 pub use error::RequestError;
-pub use media::{MediaType, MediaRange};
+pub use media::{MediaRange, MediaType};
 pub use prefer::Preferences;

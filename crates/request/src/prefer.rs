@@ -1,5 +1,7 @@
 //! The `Prefer` header (RFC 7240) as PostgREST reads it.
 
+use crate::haskell::read_integer;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReturnPref {
     Minimal,
@@ -51,8 +53,119 @@ pub struct Preferences {
 impl Preferences {
     /// Parses every `Prefer` header value of a request (several headers and comma lists both allowed).
     /// The first occurrence of a preference wins, as in PostgREST.
+    ///
+    /// Every `timezone=` value is taken as valid here; use [`Preferences::parse_with_timezones`] to
+    /// check it against the database's time zone names as PostgREST does.
     pub fn parse<'a>(headers: impl IntoIterator<Item = &'a str>) -> Preferences {
-        let _ = headers;
-        todo!()
+        Preferences::parse_with_timezones(headers, |_| true)
+    }
+
+    /// Like [`Preferences::parse`], with `is_timezone` telling which time zone names exist
+    /// (`pg_timezone_names`). As in PostgREST, when the first `timezone=` preference names an
+    /// unknown zone, `timezone` stays unset and every `timezone=` preference counts as invalid.
+    pub fn parse_with_timezones<'a>(
+        headers: impl IntoIterator<Item = &'a str>,
+        is_timezone: impl Fn(&str) -> bool,
+    ) -> Preferences {
+        // RFC 7240 lists, one or several headers; each item is trimmed and compared exactly.
+        let items: Vec<&str> = headers
+            .into_iter()
+            .flat_map(|h| h.split(','))
+            .map(|item| item.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{b}'))
+            .collect();
+
+        let first = |table: &[(&str, u8)]| {
+            items
+                .iter()
+                .find_map(|item| table.iter().find(|(name, _)| name == item).map(|(_, v)| *v))
+        };
+        let return_ = first(&[
+            ("return=representation", 0),
+            ("return=minimal", 1),
+            ("return=headers-only", 2),
+        ])
+        .map(|v| match v {
+            0 => ReturnPref::Representation,
+            1 => ReturnPref::Minimal,
+            _ => ReturnPref::HeadersOnly,
+        });
+        let count =
+            first(&[("count=exact", 0), ("count=planned", 1), ("count=estimated", 2)]).map(|v| match v {
+                0 => CountPref::Exact,
+                1 => CountPref::Planned,
+                _ => CountPref::Estimated,
+            });
+        let resolution = first(&[
+            ("resolution=merge-duplicates", 0),
+            ("resolution=ignore-duplicates", 1),
+        ])
+        .map(|v| match v {
+            0 => Resolution::MergeDuplicates,
+            _ => Resolution::IgnoreDuplicates,
+        });
+        let missing_default = first(&[("missing=default", 0), ("missing=null", 1)]) == Some(0);
+        let handling = first(&[("handling=strict", 0), ("handling=lenient", 1)]).map(|v| match v {
+            0 => Handling::Strict,
+            _ => Handling::Lenient,
+        });
+        let tx = first(&[("tx=commit", 0), ("tx=rollback", 1)]).map(|v| match v {
+            0 => TxPref::Commit,
+            _ => TxPref::Rollback,
+        });
+
+        let timezone_pref = items.iter().find_map(|item| item.strip_prefix("timezone="));
+        let timezone_ok = timezone_pref.is_some_and(&is_timezone);
+        let timezone = if timezone_ok {
+            timezone_pref.map(str::to_owned)
+        } else {
+            None
+        };
+
+        // Only the first `max-affected=` counts; an unreadable value is ignored, not invalid.
+        let max_affected = items
+            .iter()
+            .find_map(|item| item.strip_prefix("max-affected="))
+            .and_then(read_integer)
+            .map(|n| n.to_i64_wrapping());
+
+        let invalid = items
+            .iter()
+            .filter(|item| {
+                !KNOWN.contains(item)
+                    && (!item.starts_with("timezone=") || !timezone_ok)
+                    && !item.starts_with("max-affected=")
+            })
+            .map(|item| (*item).to_owned())
+            .collect();
+
+        Preferences {
+            return_,
+            count,
+            resolution,
+            missing_default,
+            handling,
+            timezone,
+            tx,
+            max_affected,
+            invalid,
+        }
     }
 }
+
+/// Every preference PostgREST accepts as written (besides `timezone=` and `max-affected=`).
+const KNOWN: [&str; 14] = [
+    "resolution=merge-duplicates",
+    "resolution=ignore-duplicates",
+    "return=representation",
+    "return=minimal",
+    "return=headers-only",
+    "count=exact",
+    "count=planned",
+    "count=estimated",
+    "tx=commit",
+    "tx=rollback",
+    "missing=default",
+    "missing=null",
+    "handling=strict",
+    "handling=lenient",
+];

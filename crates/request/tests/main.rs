@@ -1,0 +1,12 @@
+//! The crate's one integration test binary: data-driven cases per grammar, snapshots, properties.
+
+mod render;
+
+mod filter;
+mod headers;
+mod logic;
+mod order;
+mod props;
+mod query_string;
+mod select;
+mod snapshots;
