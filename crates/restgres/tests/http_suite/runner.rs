@@ -1,0 +1,165 @@
+//! Runs one case file: its own database, a server configured from PostgREST-format text, every case sent over
+//! HTTP, then shutdown and cleanup.
+
+use crate::cases::{self, Actual, Case, CaseFile};
+use crate::db;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Runs only the cases whose name contains this text (handy while debugging one case).
+pub const CASE_FILTER_ENV: &str = "RESTGRES_CASE";
+
+/// The suite's configuration before a file's `[config]`: both exposed schemas, the anonymous role, any free
+/// port on loopback.
+pub fn default_config(db_uri: &str) -> BTreeMap<String, String> {
+    let mut config = BTreeMap::new();
+    config.insert("db-uri".to_string(), cases::quote_config_string(db_uri));
+    config.insert("db-schemas".to_string(), cases::quote_config_string("test, other"));
+    config.insert("db-anon-role".to_string(), cases::quote_config_string("restgres_test_anon"));
+    config.insert("server-host".to_string(), cases::quote_config_string("127.0.0.1"));
+    config.insert("server-port".to_string(), "0".to_string());
+    config
+}
+
+/// The configuration file text for a case file: the defaults, overridden and extended by its `[config]`.
+pub fn config_text(db_uri: &str, overrides: &BTreeMap<String, toml::Value>) -> Result<String, String> {
+    let mut config = default_config(db_uri);
+    for (key, value) in overrides {
+        config.insert(key.clone(), cases::config_value(value)?);
+    }
+    Ok(config.iter().map(|(k, v)| format!("{k} = {v}\n")).collect())
+}
+
+/// The trial body for one case file.
+pub fn run_file(file: &CaseFile) -> Result<(), String> {
+    let env = db::env()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("building a tokio runtime: {e}"))?;
+    let dbname = runtime.block_on(db::create_test_db(env))?;
+    // Declared after the runtime so that it runs first, even when a panic unwinds through here.
+    let _drop_db = db::DropDbGuard {
+        admin_uri: env.admin_uri.clone(),
+        name: dbname.clone(),
+    };
+    let text = config_text(&db::server_uri(&env.admin_uri, &dbname), &file.config)?;
+    runtime.block_on(serve_and_check(file, &text))
+}
+
+async fn serve_and_check(file: &CaseFile, config_text: &str) -> Result<(), String> {
+    let config = restgres::server::config_from_text(config_text)
+        .map_err(|e| format!("the server rejected the configuration:\n{config_text}\n{e}"))?;
+    let running = restgres::server::start(config)
+        .await
+        .map_err(|e| format!("the server did not start: {e}\nconfiguration:\n{config_text}"))?;
+    let failures = run_cases(running.addr, file).await;
+    if tokio::time::timeout(SHUTDOWN_TIMEOUT, running.shutdown()).await.is_err() {
+        eprintln!("http_suite: the server did not shut down within {}s", SHUTDOWN_TIMEOUT.as_secs());
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        let total = selected_cases(file).count();
+        Err(format!(
+            "{} of {total} cases failed\n\n{}",
+            failures.len(),
+            failures.join("\n\n")
+        ))
+    }
+}
+
+fn selected_cases(file: &CaseFile) -> impl Iterator<Item = &Case> {
+    let filter = std::env::var(CASE_FILTER_ENV).ok().filter(|f| !f.is_empty());
+    file.cases
+        .iter()
+        .filter(move |case| filter.as_deref().is_none_or(|f| case.name.contains(f)))
+}
+
+/// Sends every case in order; returns one report per failed case.
+async fn run_cases(addr: SocketAddr, file: &CaseFile) -> Vec<String> {
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut failures = Vec::new();
+    for case in selected_cases(file) {
+        let outcome = match send(&client, addr, case, &file.defaults.headers).await {
+            Ok(actual) => cases::check(case, &file.defaults, &actual),
+            Err(e) => Err(format!("no response: {e}")),
+        };
+        if let Err(report) = outcome {
+            failures.push(describe_failure(case, &file.defaults.headers, &report));
+        }
+    }
+    failures
+}
+
+fn describe_failure(case: &Case, default_headers: &BTreeMap<String, String>, report: &str) -> String {
+    let mut text = format!("--- case `{}`\n  request: {}\n", case.name, case.request);
+    for (name, value) in request_headers(case, default_headers) {
+        text.push_str(&format!("  request header: {name}: {value}\n"));
+    }
+    if let Some(why) = &case.why {
+        text.push_str(&format!("  why: {why}\n"));
+    }
+    for line in report.lines() {
+        text.push_str("  ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
+
+/// The file's default request headers overridden by the case's (names compared without case).
+fn request_headers(case: &Case, defaults: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    let mut headers: Vec<(String, String)> = defaults
+        .iter()
+        .filter(|(name, _)| !case.headers.keys().any(|n| n.eq_ignore_ascii_case(name)))
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    headers.extend(case.headers.iter().map(|(n, v)| (n.clone(), v.clone())));
+    headers
+}
+
+async fn send(
+    client: &Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>,
+    addr: SocketAddr,
+    case: &Case,
+    default_headers: &BTreeMap<String, String>,
+) -> Result<Actual, String> {
+    let (method, target) = case.split_request()?;
+    let uri = format!("http://{addr}{}", cases::encode_target(target));
+    let mut builder = http::Request::builder().method(method).uri(&uri);
+    for (name, value) in request_headers(case, default_headers) {
+        builder = builder.header(name, value);
+    }
+    let request = builder.body(Empty::new()).map_err(|e| format!("building the request: {e}"))?;
+    let response = tokio::time::timeout(REQUEST_TIMEOUT, client.request(request))
+        .await
+        .map_err(|_| format!("no response within {}s", REQUEST_TIMEOUT.as_secs()))?
+        .map_err(|e| format!("{e:?}"))?;
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = tokio::time::timeout(REQUEST_TIMEOUT, response.into_body().collect())
+        .await
+        .map_err(|_| format!("the body did not arrive within {}s", REQUEST_TIMEOUT.as_secs()))?
+        .map_err(|e| format!("reading the body: {e}"))?
+        .to_bytes()
+        .to_vec();
+    Ok(Actual { status, headers, body })
+}
