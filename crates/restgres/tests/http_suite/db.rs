@@ -207,9 +207,9 @@ async fn drop_stale_templates(admin: &Client, keep: &str) {
     };
     for row in rows {
         let name: String = row.get(0);
-        let _ = admin
-            .batch_execute(&format!("ALTER DATABASE {0} IS_TEMPLATE false; DROP DATABASE {0}", ident(&name)))
-            .await;
+        // Two statements: DROP DATABASE cannot run inside the implicit transaction of a multi-statement query.
+        let _ = admin.batch_execute(&format!("ALTER DATABASE {} IS_TEMPLATE false", ident(&name))).await;
+        let _ = admin.batch_execute(&format!("DROP DATABASE {}", ident(&name))).await;
     }
 }
 
