@@ -18,15 +18,35 @@ use crate::RequestError;
 /// Deepest nesting of embeds or logic trees accepted, so that hostile input cannot exhaust the stack.
 pub(crate) const MAX_DEPTH: usize = 100;
 
+/// A token as an error report names it (rendered only when an error is reported).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tok {
+    /// `""`, shown as "end of input".
+    End,
+    /// A char shown as a Haskell string (`"x"`).
+    Char(char),
+}
+
+/// Something expected, kept symbolic so that failing alternatives cost no allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exp {
+    /// A `<?>` label, as written.
+    Label(&'static str),
+    /// A literal, shown as a Haskell string (`"->>"`).
+    Literal(&'static str),
+    /// A char literal, shown as a Haskell string (`"("`).
+    Char(char),
+}
+
 /// One item of a Parsec error report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Msg {
-    /// A token that the parser did not expect (`""` means the end of the input).
-    SysUnExpect(String),
-    /// An unexpected item reported by `notFollowedBy`/`eof`.
-    UnExpect(String),
-    /// Something the parser expected (a `<?>` label or a shown literal).
-    Expect(String),
+    /// A token that the parser did not expect.
+    SysUnExpect(Tok),
+    /// An unexpected char reported by `notFollowedBy`/`eof` (shown as a Haskell char, `'x'`).
+    UnExpect(char),
+    /// Something the parser expected.
+    Expect(Exp),
     /// A free-form message.
     Message(String),
 }
@@ -41,9 +61,15 @@ impl Msg {
         }
     }
 
-    fn text(&self) -> &str {
+    /// Parsec's `messageString`.
+    fn text(&self) -> String {
         match self {
-            Msg::SysUnExpect(s) | Msg::UnExpect(s) | Msg::Expect(s) | Msg::Message(s) => s,
+            Msg::SysUnExpect(Tok::End) => String::new(),
+            Msg::SysUnExpect(Tok::Char(c)) | Msg::Expect(Exp::Char(c)) => show_string(&c.to_string()),
+            Msg::UnExpect(c) => show_char(*c),
+            Msg::Expect(Exp::Label(l)) => (*l).to_owned(),
+            Msg::Expect(Exp::Literal(l)) => show_string(l),
+            Msg::Message(m) => m.clone(),
         }
     }
 }
@@ -99,9 +125,9 @@ impl PErr {
     }
 
     /// `<?>`: drop the expected items and put the label first.
-    fn set_expect(mut self, label: &str) -> PErr {
+    fn set_expect(mut self, label: Exp) -> PErr {
         self.msgs.retain(|m| !matches!(m, Msg::Expect(_)));
-        self.msgs.insert(0, Msg::Expect(label.to_owned()));
+        self.msgs.insert(0, Msg::Expect(label));
         self
     }
 }
@@ -237,7 +263,7 @@ pub(crate) fn satisfy(st: &mut St, f: impl FnOnce(char) -> bool) -> R<char> {
     match st.peek() {
         None => Err(Fail {
             consumed: false,
-            err: PErr::new(st.pos, Msg::SysUnExpect(String::new())),
+            err: PErr::new(st.pos, Msg::SysUnExpect(Tok::End)),
         }),
         Some(c) if f(c) => {
             st.pos += 1;
@@ -249,14 +275,14 @@ pub(crate) fn satisfy(st: &mut St, f: impl FnOnce(char) -> bool) -> R<char> {
         }
         Some(c) => Err(Fail {
             consumed: false,
-            err: PErr::new(st.pos, Msg::SysUnExpect(show_string(&c.to_string()))),
+            err: PErr::new(st.pos, Msg::SysUnExpect(Tok::Char(c))),
         }),
     }
 }
 
 /// `char c`
 pub(crate) fn char_(st: &mut St, c: char) -> R<char> {
-    label(st, |st| satisfy(st, |x| x == c), &show_string(&c.to_string()))
+    label_as(st, |st| satisfy(st, |x| x == c), Exp::Char(c))
 }
 
 pub(crate) fn one_of(st: &mut St, set: &str) -> R<char> {
@@ -282,15 +308,15 @@ pub(crate) fn digit(st: &mut St) -> R<char> {
 }
 
 /// `string s`: fails at its start position, consuming if the first char matched.
-pub(crate) fn string(st: &mut St, s: &str) -> R<()> {
+pub(crate) fn string(st: &mut St, s: &'static str) -> R<()> {
     let start = st.pos;
     let fail = |consumed: bool, found: Option<char>| {
-        let unexpected = found.map(|c| show_string(&c.to_string())).unwrap_or_default();
+        let unexpected = found.map_or(Tok::End, Tok::Char);
         Err(Fail {
             consumed,
             err: PErr {
                 pos: start,
-                msgs: vec![Msg::Expect(show_string(s)), Msg::SysUnExpect(unexpected)],
+                msgs: vec![Msg::Expect(Exp::Literal(s)), Msg::SysUnExpect(unexpected)],
             },
         })
     };
@@ -310,7 +336,11 @@ pub(crate) fn string(st: &mut St, s: &str) -> R<()> {
 }
 
 /// `p <?> label`
-pub(crate) fn label<T>(st: &mut St, p: impl FnOnce(&mut St) -> R<T>, name: &str) -> R<T> {
+pub(crate) fn label<T>(st: &mut St, p: impl FnOnce(&mut St) -> R<T>, name: &'static str) -> R<T> {
+    label_as(st, p, Exp::Label(name))
+}
+
+fn label_as<T>(st: &mut St, p: impl FnOnce(&mut St) -> R<T>, name: Exp) -> R<T> {
     match p(st) {
         Ok(o) if !o.consumed => {
             let err = if o.err.is_unknown() {
@@ -475,7 +505,7 @@ pub(crate) fn not_followed_by(st: &mut St, p: impl FnOnce(&mut St) -> R<char>) -
             st.pos = start;
             Err(Fail {
                 consumed: false,
-                err: PErr::new(after, Msg::UnExpect(show_char(o.v))),
+                err: PErr::new(after, Msg::UnExpect(o.v)),
             })
         }
         Err(f) => Ok(Okay {
@@ -488,21 +518,21 @@ pub(crate) fn not_followed_by(st: &mut St, p: impl FnOnce(&mut St) -> R<char>) -
 
 /// `eof`
 pub(crate) fn eof(st: &mut St) -> R<()> {
-    let expect = Msg::Expect("end of input".to_owned());
+    let expect = Msg::Expect(Exp::Label("end of input"));
     match st.peek() {
         None => Ok(Okay {
             v: (),
             consumed: false,
             err: PErr {
                 pos: st.pos,
-                msgs: vec![expect, Msg::SysUnExpect(String::new())],
+                msgs: vec![expect, Msg::SysUnExpect(Tok::End)],
             },
         }),
         Some(c) => Err(Fail {
             consumed: false,
             err: PErr {
                 pos: st.pos,
-                msgs: vec![expect, Msg::UnExpect(show_char(c))],
+                msgs: vec![expect, Msg::UnExpect(c)],
             },
         }),
     }
@@ -562,7 +592,7 @@ fn commas_or(items: &[String]) -> String {
 }
 
 fn show_many(prefix: &str, msgs: &[Msg]) -> String {
-    let items = clean(msgs.iter().map(|m| m.text().to_owned()).collect());
+    let items = clean(msgs.iter().map(Msg::text).collect());
     if items.is_empty() {
         String::new()
     } else if prefix.is_empty() {
@@ -583,10 +613,11 @@ fn show_error_messages(mut msgs: Vec<Msg>) -> String {
     let (sys, unexpected, expected, messages) = (of_rank(0), of_rank(1), of_rank(2), of_rank(3));
     let show_sys = match sys.first() {
         Some(first) if unexpected.is_empty() => {
-            if first.text().is_empty() {
+            let text = first.text();
+            if text.is_empty() {
                 "unexpected end of input".to_owned()
             } else {
-                format!("unexpected {}", first.text())
+                format!("unexpected {text}")
             }
         }
         _ => String::new(),
@@ -617,19 +648,19 @@ mod tests {
     #[test]
     fn error_text_follows_parsec() {
         let msgs = vec![
-            Msg::SysUnExpect("\"c\"".into()),
-            Msg::Expect("delimiter (.)".into()),
-            Msg::Expect("\",\"".into()),
-            Msg::UnExpect("'c'".into()),
-            Msg::Expect("end of input".into()),
-            Msg::Expect("\",\"".into()),
+            Msg::SysUnExpect(Tok::Char('c')),
+            Msg::Expect(Exp::Label("delimiter (.)")),
+            Msg::Expect(Exp::Char(',')),
+            Msg::UnExpect('c'),
+            Msg::Expect(Exp::Label("end of input")),
+            Msg::Expect(Exp::Literal(",")),
         ];
         assert_eq!(
             show_error_messages(msgs).replace('\n', " ").trim(),
             "unexpected 'c' expecting delimiter (.), \",\" or end of input"
         );
         assert_eq!(
-            show_error_messages(vec![Msg::SysUnExpect(String::new())]).trim(),
+            show_error_messages(vec![Msg::SysUnExpect(Tok::End)]).trim(),
             "unexpected end of input"
         );
         assert_eq!(show_error_messages(vec![]), "unknown parse error");

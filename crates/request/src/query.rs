@@ -772,7 +772,7 @@ fn p_list_val(st: &mut St) -> R<Vec<String>> {
 }
 
 /// `word.` as one step that consumes nothing on failure.
-fn keyword_dot(st: &mut St, word: &str) -> R<()> {
+fn keyword_dot(st: &mut St, word: &'static str) -> R<()> {
     attempt(st, |st| {
         let mut s = Seq::new(st);
         s.run(st, |st| string(st, word))?;
@@ -810,8 +810,8 @@ fn p_is_val(st: &mut St) -> R<IsValue> {
     )
 }
 
-fn literal_choice<T: Copy>(st: &mut St, table: &[(&str, T)], name: &str) -> R<T> {
-    fn go<T: Copy>(st: &mut St, table: &[(&str, T)]) -> R<T> {
+fn literal_choice<T: Copy>(st: &mut St, table: &[(&'static str, T)], name: &'static str) -> R<T> {
+    fn go<T: Copy>(st: &mut St, table: &[(&'static str, T)]) -> R<T> {
         match table {
             [] => zero(st),
             [(word, v), rest @ ..] => {
@@ -898,7 +898,7 @@ fn p_is_distinct(st: &mut St, kind: Val) -> R<Operation> {
 fn p_fts(st: &mut St, kind: Val) -> R<Operation> {
     let mut s = Seq::new(st);
     let op = s.run(st, |st| {
-        fn go(st: &mut St, table: &[(&str, FtsOperator)]) -> R<FtsOperator> {
+        fn go(st: &mut St, table: &[(&'static str, FtsOperator)]) -> R<FtsOperator> {
             match table {
                 [] => zero(st),
                 [(word, v), rest @ ..] => {
@@ -1117,7 +1117,7 @@ fn p_direction(st: &mut St) -> R<Option<Direction>> {
     })
 }
 
-fn keyword_after_dot<T>(st: &mut St, word: &str, v: T) -> R<T> {
+fn keyword_after_dot<T>(st: &mut St, word: &'static str, v: T) -> R<T> {
     let mut s = Seq::new(st);
     s.run(st, delimiter)?;
     s.run(st, |st| string(st, word))?;

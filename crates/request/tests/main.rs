@@ -8,5 +8,6 @@ mod logic;
 mod order;
 mod props;
 mod query_string;
+mod robustness;
 mod select;
 mod snapshots;

@@ -231,3 +231,19 @@ fn prefix_quirks() {
         (r#"a)junk"#, r#"a"#),
     ]);
 }
+
+/// PostgREST's array-index parser needs `->`, `::`, `.`, `,` or the end after the digits, so an
+/// index right before `)` is read as an object key, and a negative one there is an error.
+#[test]
+fn json_index_before_paren() {
+    check(&[
+        (r#"a(b->0)"#, r#"a(b->0)"#),
+        (r#"a(b->0,c)"#, r#"a(b->[0],c)"#),
+        (r#"a(b->0::int)"#, r#"a(b->[0]::int)"#),
+        (r#"a(b->>12)"#, r#"a(b->>12)"#),
+        (
+            r#"a(b->-1)"#,
+            r#"ERR "failed to parse select parameter (a(b->-1))" (line 1, column 8) | unexpected ')' expecting digit, "->", "::", ".", "," or end of input"#,
+        ),
+    ]);
+}
