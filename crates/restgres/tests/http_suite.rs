@@ -14,7 +14,19 @@ mod runner;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
 
+/// Set to a level (error, warn, info, debug, trace) to see the server's own log on stderr.
+const LOG_ENV: &str = "RESTGRES_TEST_LOG";
+
 fn main() {
+    if let Some(level) = std::env::var(LOG_ENV)
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+    {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let args = Arguments::from_args();
     let trials = trials();
     let conclusion = libtest_mimic::run(&args, trials);
@@ -69,13 +81,27 @@ fn trial_name(dir: &Path, path: &Path) -> String {
 /// Checks of the harness itself, needing neither a database nor a server.
 fn self_checks() -> Vec<Trial> {
     vec![
-        Trial::test("harness::encodes_targets", || check_encode_target().map_err(Failed::from)),
-        Trial::test("harness::compares_json", || check_json_compare().map_err(Failed::from)),
-        Trial::test("harness::checks_headers", || check_headers().map_err(Failed::from)),
-        Trial::test("harness::rewrites_connection_strings", || check_uris().map_err(Failed::from)),
-        Trial::test("harness::writes_config_text", || check_config_text().map_err(Failed::from)),
-        Trial::test("harness::hashes_fixtures", || check_fixture_hash().map_err(Failed::from)),
-        Trial::test("harness::rejects_bad_case_files", || check_case_validation().map_err(Failed::from)),
+        Trial::test("harness::encodes_targets", || {
+            check_encode_target().map_err(Failed::from)
+        }),
+        Trial::test("harness::compares_json", || {
+            check_json_compare().map_err(Failed::from)
+        }),
+        Trial::test("harness::checks_headers", || {
+            check_headers().map_err(Failed::from)
+        }),
+        Trial::test("harness::rewrites_connection_strings", || {
+            check_uris().map_err(Failed::from)
+        }),
+        Trial::test("harness::writes_config_text", || {
+            check_config_text().map_err(Failed::from)
+        }),
+        Trial::test("harness::hashes_fixtures", || {
+            check_fixture_hash().map_err(Failed::from)
+        }),
+        Trial::test("harness::rejects_bad_case_files", || {
+            check_case_validation().map_err(Failed::from)
+        }),
     ]
 }
 
@@ -88,8 +114,16 @@ fn expect_eq<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> Res
 }
 
 fn check_encode_target() -> Result<(), String> {
-    expect_eq("plain", cases::encode_target("/items?id=eq.1"), "/items?id=eq.1".into())?;
-    expect_eq("space", cases::encode_target("/a b?x=y z"), "/a%20b?x=y%20z".into())?;
+    expect_eq(
+        "plain",
+        cases::encode_target("/items?id=eq.1"),
+        "/items?id=eq.1".into(),
+    )?;
+    expect_eq(
+        "space",
+        cases::encode_target("/a b?x=y z"),
+        "/a%20b?x=y%20z".into(),
+    )?;
     expect_eq("kept %", cases::encode_target("/a%20b"), "/a%20b".into())?;
     expect_eq(
         "quotes and braces",
@@ -97,7 +131,11 @@ fn check_encode_target() -> Result<(), String> {
         "/t?a=in.(%22x%22)&b=cs.%7B1%7D&c=ov.%5B1,2%5D".into(),
     )?;
     expect_eq("unicode", cases::encode_target("/ñ"), "/%C3%B1".into())?;
-    expect_eq("backslash", cases::encode_target("/t?s=a\\b"), "/t?s=a%5Cb".into())?;
+    expect_eq(
+        "backslash",
+        cases::encode_target("/t?s=a\\b"),
+        "/t?s=a%5Cb".into(),
+    )?;
     expect_eq("plus kept", cases::encode_target("/t?s=a+b"), "/t?s=a+b".into())
 }
 
@@ -108,12 +146,20 @@ fn check_json_compare() -> Result<(), String> {
         ("12", "12.00", true),
         ("9007199254740993", "9007199254740992", false),
         ("[1,2]", "[2,1]", false),
-        ("{\"a\":1,\"b\":[true,null]}", "{\"b\":[true,null],\"a\":1.0}", true),
+        (
+            "{\"a\":1,\"b\":[true,null]}",
+            "{\"b\":[true,null],\"a\":1.0}",
+            true,
+        ),
         ("{\"a\":1}", "{\"a\":1,\"b\":2}", false),
         ("\"x\"", "\"x \"", false),
     ];
     for (a, b, want) in cases_ {
-        expect_eq(&format!("json_equal({a}, {b})"), cases::json_equal(&j(a)?, &j(b)?), want)?;
+        expect_eq(
+            &format!("json_equal({a}, {b})"),
+            cases::json_equal(&j(a)?, &j(b)?),
+            want,
+        )?;
     }
     let subsets = [
         ("{\"a\":1}", "{\"a\":1,\"b\":2}", true),
@@ -123,7 +169,11 @@ fn check_json_compare() -> Result<(), String> {
         ("{\"hint\":null}", "{\"hint\":null,\"code\":\"X\"}", true),
     ];
     for (a, b, want) in subsets {
-        expect_eq(&format!("json_subset({a}, {b})"), cases::json_subset(&j(a)?, &j(b)?), want)?;
+        expect_eq(
+            &format!("json_subset({a}, {b})"),
+            cases::json_subset(&j(a)?, &j(b)?),
+            want,
+        )?;
     }
     Ok(())
 }
@@ -162,7 +212,13 @@ fn check_headers() -> Result<(), String> {
         Ok(()) => return Err("a wrong response passed".into()),
         Err(report) => report,
     };
-    for needle in ["status: expected 200, got 206", "X-Gone", "X-Any", "cache-control", "body"] {
+    for needle in [
+        "status: expected 200, got 206",
+        "X-Gone",
+        "X-Any",
+        "cache-control",
+        "body",
+    ] {
         if !report.contains(needle) {
             return Err(format!("the report does not mention {needle}:\n{report}"));
         }
@@ -173,7 +229,10 @@ fn check_headers() -> Result<(), String> {
 fn check_uris() -> Result<(), String> {
     expect_eq(
         "url database",
-        db::with_database("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "t1"),
+        db::with_database(
+            "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+            "t1",
+        ),
         "postgres://postgres@127.0.0.1:5432/t1?sslmode=disable".into(),
     )?;
     expect_eq(
@@ -186,7 +245,11 @@ fn check_uris() -> Result<(), String> {
         db::with_login("postgres://postgres:secret@h:1/db", "a", "b"),
         "postgres://a:b@h:1/db".into(),
     )?;
-    expect_eq("url login, no user", db::with_login("postgres://h/db", "a", "b"), "postgres://a:b@h/db".into())?;
+    expect_eq(
+        "url login, no user",
+        db::with_login("postgres://h/db", "a", "b"),
+        "postgres://a:b@h/db".into(),
+    )?;
     expect_eq(
         "key/value",
         db::server_uri("host=/tmp port=5432 user=postgres", "t1"),
@@ -194,13 +257,18 @@ fn check_uris() -> Result<(), String> {
          password='restgres_test_authenticator'"
             .into(),
     )?;
-    expect_eq("redact", db::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db".into())?;
+    expect_eq(
+        "redact",
+        db::redact("postgres://u:secret@h/db"),
+        "postgres://u:***@h/db".into(),
+    )?;
     // tokio-postgres must read what we write.
     for uri in [
         db::server_uri("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
         db::server_uri("host=127.0.0.1 user=postgres", "t1"),
     ] {
-        uri.parse::<tokio_postgres::Config>().map_err(|e| format!("{uri}: {e}"))?;
+        uri.parse::<tokio_postgres::Config>()
+            .map_err(|e| format!("{uri}: {e}"))?;
     }
     Ok(())
 }
@@ -234,7 +302,11 @@ fn check_config_text() -> Result<(), String> {
         }
     }
     expect_eq("one db-schemas", text.matches("db-schemas").count(), 1)?;
-    expect_eq("quoting", cases::quote_config_string("a\"b\\c"), "\"a\\\"b\\\\c\"".into())
+    expect_eq(
+        "quoting",
+        cases::quote_config_string("a\"b\\c"),
+        "\"a\\\"b\\\\c\"".into(),
+    )
 }
 
 fn check_fixture_hash() -> Result<(), String> {

@@ -91,7 +91,9 @@ impl CaseFile {
             return Err("no [[case]] entries".into());
         }
         if self.config.contains_key("db-uri") {
-            return Err("[config] cannot set db-uri: the harness points each file at its own database".into());
+            return Err(
+                "[config] cannot set db-uri: the harness points each file at its own database".into(),
+            );
         }
         for (key, value) in &self.config {
             config_value(value).map_err(|e| format!("[config] {key}: {e}"))?;
@@ -101,7 +103,8 @@ impl CaseFile {
             if !names.insert(case.name.as_str()) {
                 return Err(format!("two cases are named `{}`", case.name));
             }
-            case.validate().map_err(|e| format!("case `{}`: {e}", case.name))?;
+            case.validate()
+                .map_err(|e| format!("case `{}`: {e}", case.name))?;
         }
         Ok(())
     }
@@ -118,7 +121,12 @@ impl Case {
         if !(100..=599).contains(&self.status) {
             return Err(format!("status {} is not an HTTP status", self.status));
         }
-        let bodies = [self.json.is_some(), self.json_subset.is_some(), self.text.is_some(), self.empty];
+        let bodies = [
+            self.json.is_some(),
+            self.json_subset.is_some(),
+            self.text.is_some(),
+            self.empty,
+        ];
         if bodies.iter().filter(|b| **b).count() > 1 {
             return Err("at most one of json, json_subset, text and empty".into());
         }
@@ -131,7 +139,8 @@ impl Case {
             }
         }
         for (name, value) in &self.headers {
-            http::HeaderName::try_from(name.as_str()).map_err(|_| format!("bad request header name `{name}`"))?;
+            http::HeaderName::try_from(name.as_str())
+                .map_err(|_| format!("bad request header name `{name}`"))?;
             http::HeaderValue::try_from(value.as_str())
                 .map_err(|_| format!("bad value for request header `{name}`"))?;
         }
@@ -158,7 +167,10 @@ pub fn config_value(value: &toml::Value) -> Result<String, String> {
         toml::Value::String(s) => Ok(quote_config_string(s)),
         toml::Value::Integer(i) => Ok(i.to_string()),
         toml::Value::Boolean(b) => Ok(b.to_string()),
-        other => Err(format!("only strings, integers and booleans are PostgREST config values, not {}", other.type_str())),
+        other => Err(format!(
+            "only strings, integers and booleans are PostgREST config values, not {}",
+            other.type_str()
+        )),
     }
 }
 
@@ -198,7 +210,9 @@ pub fn find_case_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     while let Some(dir) = stack.pop() {
         let entries = std::fs::read_dir(&dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
         for entry in entries {
-            let path = entry.map_err(|e| format!("reading {}: {e}", dir.display()))?.path();
+            let path = entry
+                .map_err(|e| format!("reading {}: {e}", dir.display()))?
+                .path();
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|ext| ext == "toml") {
@@ -251,10 +265,13 @@ pub fn check(case: &Case, defaults: &Defaults, actual: &Actual) -> Result<(), St
         match (expect, &got) {
             (HeaderExpect::Value(want), Some(got)) if want == got => {}
             (HeaderExpect::Present(true), Some(_)) | (HeaderExpect::Present(false), None) => {}
-            (HeaderExpect::Value(want), _) => {
-                problems.push(format!("header {name}: expected {want:?}, got {}", show_header(&got)))
+            (HeaderExpect::Value(want), _) => problems.push(format!(
+                "header {name}: expected {want:?}, got {}",
+                show_header(&got)
+            )),
+            (HeaderExpect::Present(true), None) => {
+                problems.push(format!("header {name}: expected, but absent"))
             }
-            (HeaderExpect::Present(true), None) => problems.push(format!("header {name}: expected, but absent")),
             (HeaderExpect::Present(false), Some(got)) => {
                 problems.push(format!("header {name}: expected absent, got {got:?}"))
             }
@@ -280,7 +297,10 @@ pub fn check(case: &Case, defaults: &Defaults, actual: &Actual) -> Result<(), St
                     ));
                 }
             }
-            Err(e) => problems.push(format!("body: expected JSON, got non-JSON ({e}):\n{}", indent(&body_text))),
+            Err(e) => problems.push(format!(
+                "body: expected JSON, got non-JSON ({e}):\n{}",
+                indent(&body_text)
+            )),
         }
     }
     if let Some(want) = &case.json_subset {
@@ -295,12 +315,19 @@ pub fn check(case: &Case, defaults: &Defaults, actual: &Actual) -> Result<(), St
                     ));
                 }
             }
-            Err(e) => problems.push(format!("body: expected JSON, got non-JSON ({e}):\n{}", indent(&body_text))),
+            Err(e) => problems.push(format!(
+                "body: expected JSON, got non-JSON ({e}):\n{}",
+                indent(&body_text)
+            )),
         }
     }
     if let Some(want) = &case.text {
         if body_text != want.as_str() {
-            problems.push(format!("body: expected text\n{}\n  got\n{}", indent(want), indent(&body_text)));
+            problems.push(format!(
+                "body: expected text\n{}\n  got\n{}",
+                indent(want),
+                indent(&body_text)
+            ));
         }
     }
     if case.empty && !actual.body.is_empty() {
@@ -308,7 +335,10 @@ pub fn check(case: &Case, defaults: &Defaults, actual: &Actual) -> Result<(), St
     }
     for needle in &case.contains {
         if !body_text.contains(needle.as_str()) {
-            problems.push(format!("body: expected to contain {needle:?}, got\n{}", indent(&body_text)));
+            problems.push(format!(
+                "body: expected to contain {needle:?}, got\n{}",
+                indent(&body_text)
+            ));
         }
     }
 
@@ -334,7 +364,9 @@ fn parse_json(body: &[u8]) -> Result<Value, String> {
 pub fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => numbers_equal(x, y),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b))
+        }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
         }
@@ -385,7 +417,12 @@ fn pretty(value: &Value) -> String {
 }
 
 fn indent(text: &str) -> String {
-    truncate(text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"))
+    truncate(
+        text.lines()
+            .map(|l| format!("    {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 fn truncate(mut text: String) -> String {

@@ -34,7 +34,9 @@ static CLUSTER: Mutex<Option<TempCluster>> = Mutex::new(None);
 static DB_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
 }
 
 /// Finds the cluster and builds the template on first use; later calls (from any trial thread) share the result.
@@ -52,7 +54,10 @@ pub fn env() -> Result<&'static Env, String> {
 
 /// Stops the temporary cluster, if this process started one; the suite calls it once every trial has run.
 pub fn stop_temp_cluster() {
-    let cluster = CLUSTER.lock().map(|mut c| c.take()).unwrap_or_else(|p| p.into_inner().take());
+    let cluster = CLUSTER
+        .lock()
+        .map(|mut c| c.take())
+        .unwrap_or_else(|p| p.into_inner().take());
     if let Some(cluster) = cluster {
         cluster.stop();
     }
@@ -92,8 +97,12 @@ fn load_fixtures(dir: &Path) -> Result<Vec<(String, String)>, String> {
     files
         .into_iter()
         .map(|path| {
-            let sql = std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let sql =
+                std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             Ok((name, sql))
         })
         .collect()
@@ -132,7 +141,11 @@ async fn connect(uri: &str) -> Result<Client, String> {
 /// Builds the template unless a finished one exists. The advisory lock makes parallel test processes wait for
 /// the first one instead of racing; the template is built under another name and renamed when complete, so a
 /// process that died half-way never leaves a template that looks finished.
-async fn ensure_template(admin_uri: &str, template: &str, fixtures: &[(String, String)]) -> Result<(), String> {
+async fn ensure_template(
+    admin_uri: &str,
+    template: &str,
+    fixtures: &[(String, String)],
+) -> Result<(), String> {
     let admin = connect(admin_uri).await?;
     admin
         .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
@@ -157,9 +170,16 @@ async fn build_template_locked(
     if !exists {
         let building = format!("{template}_build");
         let q = |sql: String| async move {
-            admin.batch_execute(&sql).await.map_err(|e| format!("{sql}: {}", pg_error(&e)))
+            admin
+                .batch_execute(&sql)
+                .await
+                .map_err(|e| format!("{sql}: {}", pg_error(&e)))
         };
-        q(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident(&building))).await?;
+        q(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            ident(&building)
+        ))
+        .await?;
         // C collation and character classes: ordering and case-insensitive matching are then the same on every
         // cluster, whatever locale it was initialised with.
         q(format!(
@@ -200,7 +220,10 @@ async fn rename_when_idle(admin: &Client, from: &str, to: &str) -> Result<(), St
 async fn drop_stale_templates(admin: &Client, keep: &str) {
     let pattern = format!("{}%", TEMPLATE_PREFIX.replace('_', "\\_"));
     let Ok(rows) = admin
-        .query("SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2", &[&pattern, &keep])
+        .query(
+            "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2",
+            &[&pattern, &keep],
+        )
         .await
     else {
         return;
@@ -208,8 +231,12 @@ async fn drop_stale_templates(admin: &Client, keep: &str) {
     for row in rows {
         let name: String = row.get(0);
         // Two statements: DROP DATABASE cannot run inside the implicit transaction of a multi-statement query.
-        let _ = admin.batch_execute(&format!("ALTER DATABASE {} IS_TEMPLATE false", ident(&name))).await;
-        let _ = admin.batch_execute(&format!("DROP DATABASE {}", ident(&name))).await;
+        let _ = admin
+            .batch_execute(&format!("ALTER DATABASE {} IS_TEMPLATE false", ident(&name)))
+            .await;
+        let _ = admin
+            .batch_execute(&format!("DROP DATABASE {}", ident(&name)))
+            .await;
     }
 }
 
@@ -221,7 +248,11 @@ pub async fn create_test_db(env: &Env) -> Result<String, String> {
         DB_COUNTER.fetch_add(1, Ordering::Relaxed)
     );
     let admin = connect(&env.admin_uri).await?;
-    let sql = format!("CREATE DATABASE {} TEMPLATE {}", ident(&name), ident(&env.template));
+    let sql = format!(
+        "CREATE DATABASE {} TEMPLATE {}",
+        ident(&name),
+        ident(&env.template)
+    );
     let mut last = String::new();
     // Cloning fails while anyone is connected to the template (another process finishing its build, say).
     for _ in 0..50 {
@@ -253,7 +284,10 @@ impl Drop for DropDbGuard {
         let (uri, name) = (self.admin_uri.clone(), self.name.clone());
         // Its own thread and runtime: this may run inside another runtime's block_on, or while unwinding.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             Some(runtime.block_on(drop_test_db(&uri, &name)))
         })
         .join();
@@ -265,7 +299,11 @@ impl Drop for DropDbGuard {
 
 /// The connection string the server under test uses: the authenticator on the test database.
 pub fn server_uri(admin_uri: &str, dbname: &str) -> String {
-    with_login(&with_database(admin_uri, dbname), AUTHENTICATOR, AUTHENTICATOR_PASSWORD)
+    with_login(
+        &with_database(admin_uri, dbname),
+        AUTHENTICATOR,
+        AUTHENTICATOR_PASSWORD,
+    )
 }
 
 /// Splits a `postgres://` / `postgresql://` URI into (scheme with `://`, authority, path, `?query`).
@@ -297,7 +335,12 @@ pub fn with_login(uri: &str, user: &str, password: &str) -> String {
             let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
             format!("{scheme}{user}:{password}@{host}{path}{query}")
         }
-        None => format!("{} user={} password={}", uri.trim(), kv_quote(user), kv_quote(password)),
+        None => format!(
+            "{} user={} password={}",
+            uri.trim(),
+            kv_quote(user),
+            kv_quote(password)
+        ),
     }
 }
 
@@ -322,7 +365,13 @@ pub fn redact(uri: &str) -> String {
         },
         None => uri
             .split_whitespace()
-            .map(|kv| if kv.starts_with("password=") { "password=***" } else { kv })
+            .map(|kv| {
+                if kv.starts_with("password=") {
+                    "password=***"
+                } else {
+                    kv
+                }
+            })
             .collect::<Vec<_>>()
             .join(" "),
     }

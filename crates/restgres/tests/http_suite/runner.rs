@@ -13,6 +13,7 @@ use std::time::Duration;
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+const READY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Runs only the cases whose name contains this text (handy while debugging one case).
 pub const CASE_FILTER_ENV: &str = "RESTGRES_CASE";
 
@@ -21,8 +22,14 @@ pub const CASE_FILTER_ENV: &str = "RESTGRES_CASE";
 pub fn default_config(db_uri: &str) -> BTreeMap<String, String> {
     let mut config = BTreeMap::new();
     config.insert("db-uri".to_string(), cases::quote_config_string(db_uri));
-    config.insert("db-schemas".to_string(), cases::quote_config_string("test, other"));
-    config.insert("db-anon-role".to_string(), cases::quote_config_string("restgres_test_anon"));
+    config.insert(
+        "db-schemas".to_string(),
+        cases::quote_config_string("test, other"),
+    );
+    config.insert(
+        "db-anon-role".to_string(),
+        cases::quote_config_string("restgres_test_anon"),
+    );
     config.insert("server-host".to_string(), cases::quote_config_string("127.0.0.1"));
     config.insert("server-port".to_string(), "0".to_string());
     config
@@ -61,9 +68,16 @@ async fn serve_and_check(file: &CaseFile, config_text: &str) -> Result<(), Strin
     let running = restgres::server::start(config)
         .await
         .map_err(|e| format!("the server did not start: {e}\nconfiguration:\n{config_text}"))?;
+    wait_until_ready(running.addr).await;
     let failures = run_cases(running.addr, file).await;
-    if tokio::time::timeout(SHUTDOWN_TIMEOUT, running.shutdown()).await.is_err() {
-        eprintln!("http_suite: the server did not shut down within {}s", SHUTDOWN_TIMEOUT.as_secs());
+    if tokio::time::timeout(SHUTDOWN_TIMEOUT, running.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!(
+            "http_suite: the server did not shut down within {}s",
+            SHUTDOWN_TIMEOUT.as_secs()
+        );
     }
     if failures.is_empty() {
         Ok(())
@@ -74,6 +88,26 @@ async fn serve_and_check(file: &CaseFile, config_text: &str) -> Result<(), Strin
             failures.len(),
             failures.join("\n\n")
         ))
+    }
+}
+
+/// A server whose first schema-cache load failed answers 503 while it retries; give it a moment before the
+/// cases run, so that they report what is wrong instead of a wall of 503s.
+async fn wait_until_ready(addr: SocketAddr) {
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+    loop {
+        let probe = http::Request::builder()
+            .method("HEAD")
+            .uri(format!("http://{addr}/empty_table"))
+            .body(Empty::new());
+        let Ok(probe) = probe else { return };
+        let status = tokio::time::timeout(REQUEST_TIMEOUT, client.request(probe)).await;
+        let unavailable = matches!(&status, Ok(Ok(r)) if r.status() == http::StatusCode::SERVICE_UNAVAILABLE);
+        if !unavailable || tokio::time::Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -139,7 +173,9 @@ async fn send(
     for (name, value) in request_headers(case, default_headers) {
         builder = builder.header(name, value);
     }
-    let request = builder.body(Empty::new()).map_err(|e| format!("building the request: {e}"))?;
+    let request = builder
+        .body(Empty::new())
+        .map_err(|e| format!("building the request: {e}"))?;
     let response = tokio::time::timeout(REQUEST_TIMEOUT, client.request(request))
         .await
         .map_err(|_| format!("no response within {}s", REQUEST_TIMEOUT.as_secs()))?
@@ -161,5 +197,9 @@ async fn send(
         .map_err(|e| format!("reading the body: {e}"))?
         .to_bytes()
         .to_vec();
-    Ok(Actual { status, headers, body })
+    Ok(Actual {
+        status,
+        headers,
+        body,
+    })
 }
