@@ -343,10 +343,16 @@ pub fn check(case: &Case, defaults: &Defaults, actual: &Actual) -> Result<(), St
     }
 
     if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\n"))
+        return Ok(());
     }
+    // The whole response, so that a mismatch can be read in context.
+    let mut got = format!("response: {}", actual.status);
+    for (name, value) in &actual.headers {
+        let _ = write!(got, "\n    {name}: {value}");
+    }
+    let _ = write!(got, "\n{}", indent(&truncate(body_text.into_owned())));
+    problems.push(got);
+    Err(problems.join("\n"))
 }
 
 fn show_header(value: &Option<String>) -> String {
