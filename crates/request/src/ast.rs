@@ -87,7 +87,8 @@ pub enum SelectItem {
         /// `::type` applied to the aggregate's result.
         aggregate_cast: Option<String>,
     },
-    /// `count()` with no column (also the legacy bare `count`).
+    /// `count()` with no column. A bare `count` is not this: PostgREST reads it as a column named
+    /// `count` (a `Field`).
     CountAll {
         alias: Option<String>,
         cast: Option<String>,
@@ -213,14 +214,16 @@ pub enum IsValue {
 /// What a filter does, without the column and the negation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operation {
-    /// `op.value` or `op(any).{a,b}`; for `like`/`ilike` the `*` → `%` rewrite is already applied, and with
-    /// a quantifier `value` is the array literal as given (`{a,b}`).
+    /// `op.value` or `op(any).{a,b}` (also `isdistinct.value`); for `like`/`ilike` the `*` → `%`
+    /// rewrite is already applied, and with a quantifier `value` is the array literal as given
+    /// (`{a,b}`).
     Op {
         op: Operator,
         quantifier: Option<Quantifier>,
         value: String,
     },
-    /// `in.(a,"b,c")`, values unquoted and unescaped.
+    /// `in.(a,"b,c")`, values unquoted and unescaped. `in.()` (and `in.("")`) is the empty list, which
+    /// matches no row, as in PostgREST.
     In(Vec<String>),
     /// `is.null` etc.
     Is(IsValue),
@@ -338,12 +341,17 @@ pub struct QueryParams {
     /// `or=`/`and=`/`not.or=`/`not.and=` trees with their embed level.
     pub logic: Vec<(EmbedPath, LogicTree)>,
     pub order: Vec<(EmbedPath, Vec<OrderTerm>)>,
-    /// `limit=`/`offset=` per level.
+    /// `limit=`/`offset=` per level, in order of first appearance. The top level (empty path) is
+    /// already validated as PostgREST does without a `Range` header (`limit=0` is `{0, Some(0)}`);
+    /// combine it with the header through `range::resolve_top_level_range`. Embedded levels are
+    /// as given, so they may hold a negative offset or limit, which PostgreSQL rejects.
     pub ranges: Vec<(EmbedPath, RowRange)>,
-    /// `columns=a,b` (writes, later issues).
+    /// `columns=a,b` (writes, later issues), without repeated names.
     pub columns: Option<Vec<String>>,
     /// `on_conflict=a,b` (upserts, later issues).
     pub on_conflict: Option<Vec<String>>,
-    /// Every non-reserved key and value as given (function arguments for GET /rpc, later issues).
+    /// From `query::parse_query_string`: every non-reserved key and value, decoded, in URL order.
+    /// From `query::parse_rpc_read_query_string`: the function arguments of `GET /rpc/fn` (values
+    /// without an operator), keyed by field name, as PostgREST's `qsParams`.
     pub params: Vec<(String, String)>,
 }

@@ -60,6 +60,16 @@ impl Preferences {
         Preferences::parse_with_timezones(headers, |_| true)
     }
 
+    /// PGRST122: under `handling=strict`, any preference that was not understood is an error.
+    pub fn check_strict(&self) -> Result<(), crate::RequestError> {
+        if self.handling == Some(Handling::Strict) && !self.invalid.is_empty() {
+            return Err(crate::RequestError::InvalidPreferences {
+                invalid: self.invalid.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// Like [`Preferences::parse`], with `is_timezone` telling which time zone names exist
     /// (`pg_timezone_names`). As in PostgREST, when the first `timezone=` preference names an
     /// unknown zone, `timezone` stays unset and every `timezone=` preference counts as invalid.

@@ -131,6 +131,18 @@ fn prefer_timezones_checked_against_the_database() {
     assert_eq!(parse("timezone=UTC, timezone=Nope"), "timezone=UTC");
 }
 
+#[test]
+fn prefer_strict_handling() {
+    let check = |h: &str| Preferences::parse([h]).check_strict().map_err(|e| error(&e));
+    assert_eq!(check("handling=strict, count=exact"), Ok(()));
+    assert_eq!(
+        check("handling=strict, bogus, x=1"),
+        Err(r#"PREF ["bogus", "x=1"]"#.to_owned())
+    );
+    assert_eq!(check("handling=lenient, bogus"), Ok(()));
+    assert_eq!(check("bogus"), Ok(()));
+}
+
 fn bounds(b: Option<RangeBounds>) -> String {
     match b {
         None => "ignored".to_owned(),

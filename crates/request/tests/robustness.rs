@@ -145,6 +145,16 @@ fn empty_inputs() {
 }
 
 #[test]
+fn percent_encoded_unicode_identifiers() {
+    let q = parse_query_string("caf%C3%A9=eq.cr%C3%A8me&select=%E6%97%A5%E6%9C%AC:caf%C3%A9,%22a%20b%22");
+    let q = q.map(|q| crate::render::query(&q));
+    assert_eq!(
+        q.as_deref(),
+        Ok(r#"select=日本:café,"a b" | filter=café eq "crème" | param="café"="eq.crème""#)
+    );
+}
+
+#[test]
 fn unicode_and_control_characters_in_errors() {
     // Haskell's `show` escapes non-ASCII and control characters in the details.
     let got = result(parse_filter("a", "é"), |_| String::new());
