@@ -84,44 +84,42 @@ impl Preferences {
             .map(|item| item.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{b}'))
             .collect();
 
-        let first = |table: &[(&str, u8)]| {
-            items
-                .iter()
-                .find_map(|item| table.iter().find(|(name, _)| name == item).map(|(_, v)| *v))
-        };
-        let return_ = first(&[
-            ("return=representation", 0),
-            ("return=minimal", 1),
-            ("return=headers-only", 2),
-        ])
-        .map(|v| match v {
-            0 => ReturnPref::Representation,
-            1 => ReturnPref::Minimal,
-            _ => ReturnPref::HeadersOnly,
-        });
-        let count =
-            first(&[("count=exact", 0), ("count=planned", 1), ("count=estimated", 2)]).map(|v| match v {
-                0 => CountPref::Exact,
-                1 => CountPref::Planned,
-                _ => CountPref::Estimated,
-            });
-        let resolution = first(&[
-            ("resolution=merge-duplicates", 0),
-            ("resolution=ignore-duplicates", 1),
-        ])
-        .map(|v| match v {
-            0 => Resolution::MergeDuplicates,
-            _ => Resolution::IgnoreDuplicates,
-        });
-        let missing_default = first(&[("missing=default", 0), ("missing=null", 1)]) == Some(0);
-        let handling = first(&[("handling=strict", 0), ("handling=lenient", 1)]).map(|v| match v {
-            0 => Handling::Strict,
-            _ => Handling::Lenient,
-        });
-        let tx = first(&[("tx=commit", 0), ("tx=rollback", 1)]).map(|v| match v {
-            0 => TxPref::Commit,
-            _ => TxPref::Rollback,
-        });
+        let return_ = first_of(
+            &items,
+            &[
+                ("return=representation", ReturnPref::Representation),
+                ("return=minimal", ReturnPref::Minimal),
+                ("return=headers-only", ReturnPref::HeadersOnly),
+            ],
+        );
+        let count = first_of(
+            &items,
+            &[
+                ("count=exact", CountPref::Exact),
+                ("count=planned", CountPref::Planned),
+                ("count=estimated", CountPref::Estimated),
+            ],
+        );
+        let resolution = first_of(
+            &items,
+            &[
+                ("resolution=merge-duplicates", Resolution::MergeDuplicates),
+                ("resolution=ignore-duplicates", Resolution::IgnoreDuplicates),
+            ],
+        );
+        let missing_default =
+            first_of(&items, &[("missing=default", true), ("missing=null", false)]) == Some(true);
+        let handling = first_of(
+            &items,
+            &[
+                ("handling=strict", Handling::Strict),
+                ("handling=lenient", Handling::Lenient),
+            ],
+        );
+        let tx = first_of(
+            &items,
+            &[("tx=commit", TxPref::Commit), ("tx=rollback", TxPref::Rollback)],
+        );
 
         let timezone_pref = items.iter().find_map(|item| item.strip_prefix("timezone="));
         let timezone_ok = timezone_pref.is_some_and(&is_timezone);
@@ -160,6 +158,14 @@ impl Preferences {
             invalid,
         }
     }
+}
+
+/// The value of the first item that is one of `table`'s spellings (a later contradicting one is
+/// ignored, as in PostgREST).
+fn first_of<T: Copy>(items: &[&str], table: &[(&str, T)]) -> Option<T> {
+    items
+        .iter()
+        .find_map(|item| table.iter().find(|(name, _)| name == item).map(|(_, v)| *v))
 }
 
 /// Every preference PostgREST accepts as written (besides `timezone=` and `max-affected=`).
