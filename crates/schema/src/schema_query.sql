@@ -1,0 +1,239 @@
+-- The schema cache in one statement: $1 is the exposed schemas (text[]); the result is one row with one text
+-- column holding the JSON document that introspect::decode reads.
+--
+-- Type names, column defaults and regclass texts must not depend on the caller's search_path, so the
+-- statement empties it first (transaction-local, as PostgREST's `set local schema ''`): format_type,
+-- ::regtype and pg_get_expr then qualify every object outside pg_catalog. The CASE makes the order certain:
+-- its condition runs before the sub-select in its branch, and sub-selects are evaluated when first used.
+-- Only pg_catalog is read (information_schema views are slow on big catalogs); the JSON is aggregated here.
+SELECT CASE WHEN set_config('search_path', '', true) IS NOT NULL THEN (
+WITH RECURSIVE
+schemas AS (
+  SELECT n.oid, n.nspname
+  FROM unnest($1::text[]) AS s(name)
+  JOIN pg_namespace n ON n.nspname = s.name
+),
+-- The ultimate base type of every domain (domains over domains included).
+domain_bases(oid, base) AS (
+  SELECT t.oid, t.typbasetype FROM pg_type t WHERE t.typtype = 'd'
+  UNION ALL
+  SELECT d.oid, b.typbasetype
+  FROM domain_bases d JOIN pg_type b ON b.oid = d.base
+  WHERE b.typtype = 'd'
+),
+bases AS (
+  SELECT d.oid, d.base
+  FROM domain_bases d JOIN pg_type b ON b.oid = d.base
+  WHERE b.typtype <> 'd'
+),
+-- Rows that belong to a relation are read with correlated sub-selects, which always run as nested loops
+-- over the catalogs' indexes: catalog statistics are often stale, and a join planned for one row that meets
+-- ten thousand is what makes such queries take minutes. Relation, column and constraint numbers are turned
+-- into names by decode, which saves a lookup per key column here.
+rels AS MATERIALIZED (
+  SELECT c.oid, c.relname, c.relkind, s.nspname
+  FROM pg_class c
+  JOIN schemas s ON s.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p') AND NOT c.relispartition
+),
+-- Each (type, modifier) pair used by a column is described once; columns name it by (oid, modifier), which
+-- keeps format_type calls and the document small on big schemas.
+col_types AS (
+  SELECT DISTINCT a.atttypid, a.atttypmod
+  FROM rels r
+  JOIN pg_attribute a ON a.attrelid = r.oid
+  WHERE a.attnum > 0 AND NOT a.attisdropped
+),
+types AS (
+  SELECT json_agg(json_build_object(
+    'oid', ct.atttypid::int8,
+    'typmod', ct.atttypmod,
+    'data_type', format_type(ct.atttypid, ct.atttypmod),
+    'nominal_type', format_type(ct.atttypid, NULL),
+    'base_type', format_type(COALESCE(b.base, ct.atttypid), NULL),
+    -- information_schema._pg_char_max_length(_pg_truetypid(..), _pg_truetypmod(..)), inlined.
+    'max_length', CASE
+      WHEN m.typmod = -1 THEN NULL
+      WHEN m.typid IN (1042, 1043) THEN m.typmod - 4
+      WHEN m.typid IN (1560, 1562) THEN m.typmod
+    END,
+    'not_null', t.typtype = 'd' AND t.typnotnull,
+    'default', CASE WHEN t.typbasetype <> 0 THEN pg_get_expr(t.typdefaultbin, 0) END,
+    'enum_values', COALESCE(
+      (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
+       WHERE e.enumtypid = COALESCE(b.base, ct.atttypid)),
+      '[]'::json)
+  )) AS doc
+  FROM col_types ct
+  JOIN pg_type t ON t.oid = ct.atttypid
+  LEFT JOIN bases b ON b.oid = ct.atttypid
+  CROSS JOIN LATERAL (SELECT
+    CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE ct.atttypid END AS typid,
+    CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE ct.atttypmod END AS typmod
+  ) m
+),
+tables AS (
+  SELECT json_agg(json_build_object(
+    'oid', r.oid::int8,
+    'schema', r.nspname,
+    'name', r.relname,
+    'kind', CASE r.relkind
+      WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized_view'
+      WHEN 'f' THEN 'foreign_table' ELSE 'partitioned_table' END,
+    -- pg_relation_is_updatable's bits are 1 << CMD_x: 8 insert, 4 update, 16 delete; include_triggers
+    -- counts INSTEAD OF triggers (and rules).
+    'insertable', r.relkind IN ('r', 'p') OR (r.relkind IN ('v', 'f') AND (u.upd & 8) = 8),
+    'updatable', r.relkind IN ('r', 'p') OR (r.relkind IN ('v', 'f') AND (u.upd & 4) = 4),
+    'deletable', r.relkind IN ('r', 'p') OR (r.relkind IN ('v', 'f') AND (u.upd & 16) = 16),
+    -- [column number (0 for the relation), comment]
+    'comments', COALESCE((
+      SELECT json_agg(json_build_array(d.objsubid, d.description))
+      FROM pg_description d
+      WHERE d.objoid = r.oid AND d.classoid = 'pg_class'::regclass
+    ), '[]'::json),
+    -- [kind (p or u), column numbers in key order]
+    'keys', COALESCE((
+      SELECT json_agg(json_build_array(con.contype, con.conkey))
+      FROM pg_constraint con
+      WHERE con.conrelid = r.oid AND con.contype IN ('p', 'u')
+    ), '[]'::json),
+    -- [number, name, type oid, type modifier, not null, default, generated]. As PostgREST, the default of an
+    -- identity BY DEFAULT column is its nextval() and a stored generated column has none; decode applies a
+    -- domain's default when the column has none.
+    'columns', COALESCE((
+      SELECT json_agg(json_build_array(
+        a.attnum,
+        a.attname,
+        a.atttypid::int8,
+        a.atttypmod,
+        a.attnotnull,
+        CASE
+          WHEN a.attidentity = 'd' THEN (
+            SELECT format('nextval(%L)', dep.objid::regclass)
+            FROM pg_depend dep
+            WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = a.attrelid
+              AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_class'::regclass
+              AND dep.deptype = 'i'
+            LIMIT 1)
+          WHEN a.atthasdef AND a.attgenerated = '' THEN (
+            -- No relation context: defaults cannot refer to columns, and opening every table is slow.
+            SELECT pg_get_expr(ad.adbin, 0) FROM pg_attrdef ad
+            WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum)
+        END,
+        a.attgenerated <> '' OR a.attidentity = 'a'
+      ) ORDER BY a.attnum)
+      FROM pg_attribute a
+      WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+    ), '[]'::json)
+  )) AS doc
+  FROM rels r
+  CROSS JOIN LATERAL (
+    SELECT CASE WHEN r.relkind IN ('v', 'f') THEN pg_relation_is_updatable(r.oid::regclass, true) END AS upd
+  ) u
+),
+-- Foreign keys with at least one end among the exposed relations; copies of a partitioned table's key on
+-- its partitions (conparentid <> 0) are left out. The OR keeps the IN lists hashed sub-plans.
+fks AS MATERIALIZED (
+  SELECT con.conname, con.conrelid, con.conkey, con.confrelid, con.confkey
+  FROM pg_constraint con
+  WHERE con.contype = 'f' AND con.conparentid = 0
+    AND (con.conrelid IN (SELECT oid FROM rels) OR con.confrelid IN (SELECT oid FROM rels))
+),
+foreign_keys AS (
+  -- [name, relation oid, column numbers, referenced relation oid, referenced column numbers]
+  SELECT json_agg(json_build_array(f.conname, f.conrelid::int8, f.conkey, f.confrelid::int8, f.confkey)) AS doc
+  FROM fks f
+),
+-- The other ends of those keys, outside the exposed schemas: names, columns and keys only.
+other_relations AS (
+  SELECT json_agg(json_build_object(
+    'oid', c.oid::int8,
+    'schema', n.nspname,
+    'name', c.relname,
+    'keys', COALESCE((
+      SELECT json_agg(json_build_array(con.contype, con.conkey))
+      FROM pg_constraint con
+      WHERE con.conrelid = c.oid AND con.contype IN ('p', 'u')
+    ), '[]'::json),
+    'columns', COALESCE((
+      SELECT json_agg(json_build_array(a.attnum, a.attname) ORDER BY a.attnum)
+      FROM pg_attribute a
+      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    ), '[]'::json)
+  )) AS doc
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.oid IN (
+    SELECT x.oid
+    FROM fks f CROSS JOIN LATERAL (VALUES (f.conrelid), (f.confrelid)) AS x(oid)
+    WHERE x.oid NOT IN (SELECT oid FROM rels))
+),
+procs AS (
+  SELECT p.*, s.nspname
+  FROM pg_proc p
+  JOIN schemas s ON s.oid = p.pronamespace
+  WHERE p.prokind = 'f'
+),
+-- IN, INOUT and VARIADIC parameters. As PostgREST, a function with unnamed parameters is callable only when
+-- it has a single one of type bytea, json, jsonb, text or xml (a raw request body); an empty name in
+-- proargnames counts as a name there, as in PostgREST.
+params AS (
+  SELECT
+    p.oid,
+    json_agg(json_build_object(
+      'name', COALESCE(x.name, ''),
+      'data_type', format_type(x.type, NULL),
+      'required', x.input_no <= p.pronargs - p.pronargdefaults,
+      'variadic', COALESCE(x.mode = 'v', false)
+    ) ORDER BY x.idx) AS doc,
+    CASE count(*) - count(x.name)
+      WHEN 0 THEN true
+      WHEN 1 THEN (array_agg(x.type))[1] IN
+        ('bytea'::regtype, 'json'::regtype, 'jsonb'::regtype, 'text'::regtype, 'xml'::regtype)
+      ELSE false
+    END AS callable
+  FROM procs p
+  CROSS JOIN LATERAL (
+    SELECT y.*, row_number() OVER (ORDER BY y.idx) AS input_no
+    FROM unnest(COALESCE(p.proallargtypes, p.proargtypes::oid[]), p.proargnames, p.proargmodes)
+      WITH ORDINALITY AS y(type, name, mode, idx)
+    WHERE COALESCE(y.mode, 'i') IN ('i', 'b', 'v')
+  ) x
+  GROUP BY p.oid
+),
+routines AS (
+  SELECT json_agg(json_build_object(
+    'schema', p.nspname,
+    'name', p.proname,
+    'description', d.description,
+    'params', COALESCE(a.doc, '[]'::json),
+    'returns', json_build_object(
+      'type_name', json_build_object('schema', tn.nspname, 'name', COALESCE(comp.relname, t.typname)),
+      'is_setof', p.proretset,
+      -- As PostgREST: OUT, INOUT and TABLE parameters make the result composite.
+      'is_composite', t.typtype = 'c' OR COALESCE(p.proargmodes::text[] && '{t,b,o}', false),
+      'is_composite_alias', t.typtype = 'c' AND b.base IS NOT NULL
+    ),
+    'volatility', CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END,
+    'settings', COALESCE((
+      SELECT json_agg(json_build_array(split_part(cfg, '=', 1), substr(cfg, strpos(cfg, '=') + 1)) ORDER BY o)
+      FROM unnest(p.proconfig) WITH ORDINALITY AS _(cfg, o)
+    ), '[]'::json)
+  ) ORDER BY p.nspname, p.proname, p.oid) AS doc
+  FROM procs p
+  LEFT JOIN params a ON a.oid = p.oid
+  LEFT JOIN bases b ON b.oid = p.prorettype
+  JOIN pg_type t ON t.oid = COALESCE(b.base, p.prorettype)
+  JOIN pg_namespace tn ON tn.oid = t.typnamespace
+  LEFT JOIN pg_class comp ON comp.oid = t.typrelid
+  LEFT JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0
+  WHERE t.oid <> 'trigger'::regtype AND COALESCE(a.callable, true)
+)
+SELECT json_build_object(
+  'types', COALESCE((SELECT doc FROM types), '[]'::json),
+  'tables', COALESCE((SELECT doc FROM tables), '[]'::json),
+  'foreign_keys', COALESCE((SELECT doc FROM foreign_keys), '[]'::json),
+  'other_relations', COALESCE((SELECT doc FROM other_relations), '[]'::json),
+  'routines', COALESCE((SELECT doc FROM routines), '[]'::json)
+)::text
+) END
