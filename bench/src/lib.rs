@@ -1,0 +1,1 @@
+//! Benchmarks of restgres against a real PostgreSQL; the code is in `benches/` (see README.md).
