@@ -1,1 +1,12 @@
 //! The HTTP edge: listeners, routing, request assembly, responses and the one error-to-HTTP mapping.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod context;
+pub mod error;
+pub mod handler;
+pub mod response;
+pub mod server;
+pub mod state;
+
+pub use error::ApiError;
+pub use state::AppState;

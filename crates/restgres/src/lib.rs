@@ -1,5 +1,6 @@
 //! The restgres library: CLI, wiring of config, pool, schema cache and HTTP server, and the demo.
 
+pub mod cli;
 pub mod demo;
 pub mod server;
 pub mod tempcluster;

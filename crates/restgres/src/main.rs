@@ -1,2 +1,152 @@
-//! The restgres binary.
-fn main() {}
+//! The restgres binary: reads the command line, configuration and environment, serves until a signal.
+
+use restgres::cli::{self, Command};
+use restgres_config::{AppConfig, LogLevel};
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match cli::parse(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}\n\n{}", cli::USAGE);
+            return ExitCode::FAILURE;
+        }
+    };
+    match command {
+        Command::Help => {
+            print!("{}", cli::USAGE);
+            ExitCode::SUCCESS
+        }
+        Command::Version => {
+            println!("restgres {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Command::Example => {
+            print!("{}", restgres_config::example());
+            ExitCode::SUCCESS
+        }
+        Command::DumpConfig(file) => match load_config(file.as_deref()) {
+            Ok(c) => {
+                print!("{}", restgres_config::dump(&c));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve(file) => match load_config(file.as_deref()) {
+            Ok(c) => run(c, None),
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Demo(uri) => run_demo(uri.or_else(|| std::env::var("RESTGRES_DEMO_DB_URI").ok())),
+    }
+}
+
+fn load_config(file: Option<&str>) -> Result<AppConfig, String> {
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    let contents = match file {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?),
+        None => None,
+    };
+    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| e.to_string());
+    restgres_config::load(file.zip(contents.as_deref()), &env, &read).map_err(|e| e.to_string())
+}
+
+fn init_logging(level: LogLevel) {
+    // Startup, connection and schema-cache messages are logged at every level, as PostgREST does; the access
+    // log follows log-level separately (see restgres_http::server).
+    let filter = if level == LogLevel::Debug {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::INFO
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+}
+
+/// Serves until SIGTERM or SIGINT, then drains in-flight requests. `banner` is printed once listening.
+fn run(config: AppConfig, banner: Option<&dyn Fn(std::net::SocketAddr) -> String>) -> ExitCode {
+    init_logging(config.log_level);
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async move {
+        let running = match restgres::server::start(config).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if let Some(b) = banner {
+            println!("{}", b(running.addr));
+        }
+        wait_for_signal().await;
+        tracing::info!("Shutting down: finishing in-flight requests");
+        running.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => tracing::info!("Received termination unix signal SIGTERM"),
+                _ = int.recv() => tracing::info!("Received termination unix signal SIGINT"),
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+fn run_demo(uri: Option<String>) -> ExitCode {
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let demo = match rt.block_on(restgres::demo::prepare(uri)) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("cannot prepare the demo database: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    drop(rt);
+    let config = match restgres::server::config_from_text(&demo.config_file) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("demo configuration: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let banner =
+        |addr: std::net::SocketAddr| restgres::demo::banner(&format!("http://localhost:{}", addr.port()));
+    let code = run(config, Some(&banner));
+    // Dropping the demo stops and removes a throwaway cluster if one was started.
+    drop(demo);
+    code
+}

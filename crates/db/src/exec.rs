@@ -1,0 +1,205 @@
+//! Runs one request's transaction: BEGIN, settings, pre-request, statements and COMMIT/ROLLBACK, pipelined.
+
+use crate::params::{RawText, TextParam};
+use crate::pool::PgConn;
+use crate::{DbError, Pool};
+use futures_util::future::join_all;
+use postgres_types::{ToSql, Type};
+use restgres_sql::Statement;
+use tokio_postgres::Row;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    ReadCommitted,
+    RepeatableRead,
+    Serializable,
+}
+
+impl Isolation {
+    /// Reads `default_transaction_isolation` values (`read committed`, `repeatable read`, `serializable`).
+    pub fn from_setting(value: &str) -> Option<Isolation> {
+        match value.trim().to_lowercase().as_str() {
+            "read committed" | "read uncommitted" => Some(Isolation::ReadCommitted),
+            "repeatable read" => Some(Isolation::RepeatableRead),
+            "serializable" => Some(Isolation::Serializable),
+            _ => None,
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Isolation::ReadCommitted => "READ COMMITTED",
+            Isolation::RepeatableRead => "REPEATABLE READ",
+            Isolation::Serializable => "SERIALIZABLE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxEnd {
+    Commit,
+    Rollback,
+}
+
+/// Everything one request runs; all of it travels in one round trip (plus one to prepare new statements).
+#[derive(Debug, Clone)]
+pub struct TxRequest {
+    pub read_only: bool,
+    pub isolation: Option<Isolation>,
+    /// `select set_config(...)`: role, search_path, request.* and friends.
+    pub settings: Statement,
+    pub pre_request: Option<Statement>,
+    /// `EXPLAIN (FORMAT JSON)` for `count=planned|estimated`.
+    pub count_plan: Option<Statement>,
+    /// The statement returning the standard result columns (see `restgres_sql::READ_COLUMNS`).
+    pub main: Statement,
+    pub end: TxEnd,
+}
+
+/// What the main statement returned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DbOutcome {
+    pub total: Option<i64>,
+    pub page_total: i64,
+    /// The body exactly as PostgreSQL built it.
+    pub body: Vec<u8>,
+    pub response_headers: Option<String>,
+    pub response_status: Option<String>,
+    /// The planner's row estimate when a count plan was run.
+    pub plan_rows: Option<i64>,
+}
+
+impl Pool {
+    /// Runs the transaction on a pooled connection. It runs in its own task, so a client that goes away
+    /// mid-request cannot leave a half-finished transaction on a connection that returns to the pool.
+    pub async fn run(&self, req: TxRequest) -> Result<DbOutcome, DbError> {
+        let mut conn = self.get().await?;
+        let prepared = self.prepared;
+        let task = tokio::spawn(async move { run_on(&mut conn, prepared, &req).await });
+        task.await
+            .map_err(|e| DbError::Protocol(format!("request task failed: {e}")))?
+    }
+}
+
+async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<DbOutcome, DbError> {
+    let mut statements: Vec<&Statement> = vec![&req.settings];
+    statements.extend(req.pre_request.iter());
+    statements.extend(req.count_plan.iter());
+    statements.push(&req.main);
+
+    let handles = if prepared {
+        Some(prepare_all(conn, &statements).await?)
+    } else {
+        None
+    };
+
+    let begin = format!(
+        "BEGIN ISOLATION LEVEL {} {}",
+        req.isolation.unwrap_or(Isolation::ReadCommitted).sql(),
+        if req.read_only { "READ ONLY" } else { "READ WRITE" }
+    );
+    let end = match req.end {
+        TxEnd::Commit => "COMMIT",
+        TxEnd::Rollback => "ROLLBACK",
+    };
+    let client = &conn.client;
+    let queries = statements.iter().enumerate().map(|(i, s)| {
+        let handle = handles.as_ref().and_then(|h| h.get(i)).cloned();
+        async move {
+            let params: Vec<TextParam<'_>> = s.params.iter().map(|p| TextParam(p.as_deref())).collect();
+            match handle {
+                Some(h) => {
+                    let refs: Vec<&(dyn ToSql + Sync)> =
+                        params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+                    client.query(&h, &refs).await
+                }
+                None => {
+                    let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
+                        .iter()
+                        .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN))
+                        .collect();
+                    client.query_typed(&s.sql, &typed).await
+                }
+            }
+        }
+    });
+    // Polling these together writes every message before the first reply is awaited: one round trip.
+    let (begun, results, ended) = tokio::join!(
+        client.batch_execute(&begin),
+        join_all(queries),
+        client.batch_execute(end)
+    );
+    begun?;
+    let mut results = results.into_iter().collect::<Result<Vec<Vec<Row>>, _>>()?;
+    ended?;
+
+    let main_rows = results.pop().unwrap_or_default();
+    let plan_rows = match req.count_plan {
+        Some(_) => results.pop().and_then(|rows| plan_rows(&rows)),
+        None => None,
+    };
+    let mut outcome = decode_main(&main_rows)?;
+    outcome.plan_rows = plan_rows;
+    Ok(outcome)
+}
+
+/// Prepares the statements this connection has not seen yet, all in one round trip.
+async fn prepare_all(
+    conn: &mut PgConn,
+    statements: &[&Statement],
+) -> Result<Vec<tokio_postgres::Statement>, DbError> {
+    let missing: Vec<&str> = statements
+        .iter()
+        .map(|s| s.sql.as_str())
+        .filter(|sql| conn.cached(sql).is_none())
+        .collect();
+    if !missing.is_empty() {
+        let client = &conn.client;
+        let prepared = join_all(missing.iter().map(|sql| client.prepare(sql))).await;
+        for (sql, stmt) in missing.iter().zip(prepared) {
+            let stmt = stmt?;
+            conn.remember(sql, stmt);
+        }
+    }
+    statements
+        .iter()
+        .map(|s| {
+            conn.cached(&s.sql)
+                .ok_or_else(|| DbError::Protocol("statement cache lost an entry".into()))
+        })
+        .collect()
+}
+
+fn decode_main(rows: &[Row]) -> Result<DbOutcome, DbError> {
+    let row = match rows {
+        [row] => row,
+        _ => {
+            return Err(DbError::Protocol(format!(
+                "main statement returned {} rows, expected 1",
+                rows.len()
+            )))
+        }
+    };
+    let get_err = |e: tokio_postgres::Error| DbError::Protocol(format!("unexpected result column: {e}"));
+    let total: Option<i64> = row.try_get(0).map_err(get_err)?;
+    let page_total: i64 = row.try_get(1).map_err(get_err)?;
+    let body: Option<RawText> = row.try_get(2).map_err(get_err)?;
+    let response_headers: Option<String> = row.try_get(3).map_err(get_err)?;
+    let response_status: Option<String> = row.try_get(4).map_err(get_err)?;
+    Ok(DbOutcome {
+        total,
+        page_total,
+        body: body.map(|b| b.0).unwrap_or_default(),
+        response_headers,
+        response_status,
+        plan_rows: None,
+    })
+}
+
+/// `[{"Plan": {"Plan Rows": N}}]` from `EXPLAIN (FORMAT JSON)`.
+fn plan_rows(rows: &[Row]) -> Option<i64> {
+    let raw: RawText = rows.first()?.try_get(0).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&raw.0).ok()?;
+    let n = v.get(0)?.get("Plan")?.get("Plan Rows")?;
+    n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))
+}

@@ -1,0 +1,117 @@
+//! The connection pool (bb8) with a per-connection bounded cache of prepared statements.
+
+use crate::DbError;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio_postgres::{Client, Config, NoTls, Statement};
+
+/// Prepared statements kept per connection before the cache is emptied; dynamic SQL needs a bound.
+const STATEMENT_CACHE_MAX: usize = 1000;
+
+/// A pooled connection: the client and the statements prepared on it.
+pub struct PgConn {
+    pub client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl PgConn {
+    pub(crate) fn cached(&self, sql: &str) -> Option<Statement> {
+        self.statements.get(sql).cloned()
+    }
+
+    pub(crate) fn remember(&mut self, sql: &str, statement: Statement) {
+        if self.statements.len() >= STATEMENT_CACHE_MAX {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_string(), statement);
+    }
+
+    /// Forgets every prepared statement (after a schema change they may describe old shapes).
+    pub fn clear_statements(&mut self) {
+        self.statements.clear();
+    }
+}
+
+pub struct Manager {
+    config: Config,
+}
+
+impl bb8::ManageConnection for Manager {
+    type Connection = PgConn;
+    type Error = tokio_postgres::Error;
+
+    async fn connect(&self) -> Result<PgConn, tokio_postgres::Error> {
+        let (client, connection) = self.config.connect(NoTls).await?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("database connection closed: {e}");
+            }
+        });
+        Ok(PgConn {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    async fn is_valid(&self, conn: &mut PgConn) -> Result<(), tokio_postgres::Error> {
+        conn.client.simple_query("").await.map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+/// Pool sizes and timeouts, from `db-pool*`.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_size: u32,
+    pub acquisition_timeout: Duration,
+    pub max_idletime: Duration,
+    pub max_lifetime: Duration,
+    pub prepared_statements: bool,
+}
+
+/// The pool shared by all requests.
+#[derive(Clone)]
+pub struct Pool {
+    inner: bb8::Pool<Manager>,
+    pub(crate) prepared: bool,
+}
+
+pub type PooledConn = bb8::PooledConnection<'static, Manager>;
+
+impl Pool {
+    /// Creates the pool; connections are opened on demand, so this never waits for the database.
+    pub fn new(config: Config, settings: &PoolSettings) -> Pool {
+        let inner = bb8::Pool::builder()
+            .max_size(settings.max_size.max(1))
+            .min_idle(None)
+            .connection_timeout(settings.acquisition_timeout)
+            .idle_timeout(Some(settings.max_idletime).filter(|d| !d.is_zero()))
+            .max_lifetime(Some(settings.max_lifetime).filter(|d| !d.is_zero()))
+            // A round trip per checkout would double the cost of every request; broken ones are seen by has_broken.
+            .test_on_check_out(false)
+            // Report connection failures at once (503) rather than waiting out the acquisition timeout.
+            .retry_connection(false)
+            .build_unchecked(Manager { config });
+        Pool {
+            inner,
+            prepared: settings.prepared_statements,
+        }
+    }
+
+    /// Takes a connection, or PGRST003 when none is free within the acquisition timeout.
+    pub async fn get(&self) -> Result<PooledConn, DbError> {
+        self.inner.get_owned().await.map_err(|e| match e {
+            bb8::RunError::TimedOut => DbError::PoolTimeout,
+            bb8::RunError::User(e) => DbError::Connection(e.to_string()),
+        })
+    }
+
+    /// (connections, idle connections)
+    pub fn state(&self) -> (u32, u32) {
+        let s = self.inner.state();
+        (s.connections, s.idle_connections)
+    }
+}

@@ -1,0 +1,382 @@
+//! One request from start to end: route, parse, plan, build SQL, run the transaction, build the response.
+
+use crate::context::{parse_cookies, tx_settings, RequestContext};
+use crate::response::{error_reply, read_reply, Body, ReadHeaders, Reply};
+use crate::{ApiError, AppState};
+use http::{HeaderMap, Method, Request, Response};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use restgres_config::{AppConfig, TxEnd as TxEndConfig};
+use restgres_db::{Isolation, TxEnd, TxRequest};
+use restgres_plan::negotiate::negotiate_rows;
+use restgres_plan::{plan_read, PlanError, ReadInput};
+use restgres_request::prefer::{CountPref, Handling, TxPref};
+use restgres_request::{media, query, range, Preferences};
+use restgres_schema::QualifiedName;
+use serde_json::Map;
+
+/// What a request's path names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    Root,
+    Relation(String),
+    Routine(String),
+}
+
+/// PostgREST's flat routes: `/`, `/name`, `/rpc/name`; anything else is PGRST125.
+pub fn resource(path: &str) -> Result<Resource, ApiError> {
+    let segments: Vec<String> = path
+        .strip_prefix('/')
+        .unwrap_or(path)
+        .split('/')
+        .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
+        .collect();
+    match segments.as_slice() {
+        [s] if s.is_empty() => Ok(Resource::Root),
+        [s] => Ok(Resource::Relation(s.clone())),
+        [rpc, name] if rpc == "rpc" && !name.is_empty() => Ok(Resource::Routine(name.clone())),
+        _ => Err(ApiError::InvalidPath),
+    }
+}
+
+/// Serves one request; never fails: errors become PostgREST error responses.
+pub async fn handle<B>(state: &AppState, req: Request<B>) -> Response<Body> {
+    let head = req.method() == Method::HEAD;
+    let config = state.config.load_full();
+    let reply = match serve(state, &config, &req).await {
+        Ok(r) => r,
+        Err(e) => error_reply(&e, config.client_error_verbosity),
+    };
+    reply.into_response(head)
+}
+
+async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Result<Reply, ApiError> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let resource = resource(&path)?;
+    match method {
+        Method::GET | Method::HEAD => {}
+        Method::POST | Method::PATCH | Method::PUT | Method::DELETE | Method::OPTIONS => {
+            return Err(ApiError::NotImplemented(format!(
+                "{method} is not supported by this version of restgres yet"
+            )));
+        }
+        other => return Err(ApiError::UnsupportedMethod(other.to_string())),
+    }
+    let relation = match resource {
+        Resource::Relation(r) => r,
+        Resource::Root => {
+            return Err(ApiError::NotImplemented(
+                "the OpenAPI description at the root is not available yet".into(),
+            ))
+        }
+        Resource::Routine(_) => {
+            return Err(ApiError::NotImplemented(
+                "functions under /rpc are not available yet".into(),
+            ))
+        }
+    };
+
+    let headers = req.headers();
+    let schema = select_schema(config, headers, &method)?;
+    let cache = state.schema.load_full().ok_or(ApiError::NoSchemaCache)?;
+
+    let raw_query = req.uri().query().unwrap_or("");
+    let params = query::parse_query_string(raw_query)?;
+    let prefs = Preferences::parse(header_values(headers, "prefer"));
+    if prefs.handling == Some(Handling::Strict) && !prefs.invalid.is_empty() {
+        return Err(restgres_request::RequestError::InvalidPreferences {
+            invalid: prefs.invalid.clone(),
+        }
+        .into());
+    }
+    let accept = header_values(headers, "accept").collect::<Vec<_>>().join(",");
+    let format = negotiate_rows(&media::parse_accept(&accept))?;
+    let range_header = if method == Method::GET {
+        items_range(headers)
+    } else {
+        None
+    };
+
+    let read = plan_read(
+        &cache,
+        &ReadInput {
+            schema: &schema,
+            relation: &relation,
+            query: &params,
+            range_header,
+            format,
+            count: prefs.count,
+            head: method == Method::HEAD,
+            max_rows: config.db_max_rows,
+            aggregates_enabled: config.db_aggregates_enabled,
+        },
+    )?;
+
+    let role = config.db_anon_role.clone().ok_or(ApiError::AnonymousDisabled)?;
+    if headers.contains_key(http::header::AUTHORIZATION) {
+        return Err(ApiError::NotImplemented(
+            "JWT authentication is not available yet".into(),
+        ));
+    }
+    let claims = Map::new();
+    let (plain_headers, cookies) = split_headers(headers);
+    let role_settings = state.role_settings.load();
+    let ctx = RequestContext {
+        method: method.as_str(),
+        path: &path,
+        headers: &plain_headers,
+        cookies: &cookies,
+        role: &role,
+        claims: &claims,
+        schema: &schema,
+        timezone: prefs.timezone.as_deref(),
+    };
+    let settings = tx_settings(config, &role_settings, &ctx);
+    let isolation = role_settings
+        .get(&role)
+        .and_then(|s| s.iter().find(|(k, _)| k == "default_transaction_isolation"))
+        .and_then(|(_, v)| Isolation::from_setting(v));
+    let (end, tx_applied) = tx_end(config.db_tx_end, prefs.tx);
+
+    let count_plan = matches!(read.count, Some(CountPref::Planned | CountPref::Estimated))
+        .then(|| restgres_sql::count_plan_statement(&read.plan));
+    let tx = TxRequest {
+        read_only: true,
+        isolation,
+        settings: restgres_sql::settings_statement(&settings),
+        pre_request: config
+            .db_pre_request
+            .as_deref()
+            .map(|f| restgres_sql::pre_request_statement(&function_name(f))),
+        count_plan,
+        main: restgres_sql::read_statement(&read),
+        end,
+    };
+    let outcome = state.pool.run(tx).await.map_err(|e| ApiError::db(e, false))?;
+
+    let total = match read.count {
+        None => None,
+        Some(CountPref::Exact) => outcome.total,
+        Some(CountPref::Planned) => outcome.plan_rows,
+        Some(CountPref::Estimated) => match (read.max_rows, outcome.total) {
+            (Some(max), Some(t)) if t > max => outcome.plan_rows.or(Some(t)),
+            (_, t) => t,
+        },
+    };
+    let extra = ReadHeaders {
+        content_location: content_location(&relation, raw_query),
+        content_profile: (config.db_schemas.len() > 1).then(|| schema.clone()),
+        preference_applied: preference_applied(&prefs, tx_applied),
+    };
+    read_reply(&read, outcome, total, extra)
+}
+
+/// The schema of this request: `Accept-Profile` (reads) or `Content-Profile` (writes), else the first one.
+fn select_schema(config: &AppConfig, headers: &HeaderMap, method: &Method) -> Result<String, ApiError> {
+    let name = if matches!(*method, Method::GET | Method::HEAD) {
+        "accept-profile"
+    } else {
+        "content-profile"
+    };
+    let default = config
+        .db_schemas
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "public".to_string());
+    match headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
+    {
+        None => Ok(default),
+        Some(s) if config.db_schemas.contains(&s) => Ok(s),
+        Some(s) => Err(PlanError::UnacceptableSchema {
+            schema: s,
+            allowed: config.db_schemas.clone(),
+        }
+        .into()),
+    }
+}
+
+fn header_values<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    headers.get_all(name).iter().filter_map(|v| v.to_str().ok())
+}
+
+/// The `Range` header when its unit is items (the only unit PostgREST knows).
+fn items_range(headers: &HeaderMap) -> Option<range::RangeBounds> {
+    let unit_ok = headers
+        .get("range-unit")
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|u| u.trim().eq_ignore_ascii_case("items"));
+    match headers.get(http::header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(r) if unit_ok => range::parse_range_header_bounds(r.trim()),
+        _ => None,
+    }
+}
+
+/// Request headers for `request.headers` (names lower-cased) and the cookies for `request.cookies`.
+fn split_headers(headers: &HeaderMap) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    let mut plain = Vec::with_capacity(headers.len());
+    let mut cookies = Vec::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        if name == http::header::COOKIE {
+            cookies.extend(parse_cookies(&value));
+        } else {
+            plain.push((name.as_str().to_string(), value));
+        }
+    }
+    (plain, cookies)
+}
+
+/// `db-pre-request` as `schema.function` or a bare name resolved through the search path.
+fn function_name(name: &str) -> QualifiedName {
+    match name.split_once('.') {
+        Some((schema, f)) => QualifiedName::new(schema, f),
+        None => QualifiedName::new("", name),
+    }
+}
+
+/// How the transaction ends, and the `tx=` preference when it was honoured.
+fn tx_end(config: TxEndConfig, pref: Option<TxPref>) -> (TxEnd, Option<TxPref>) {
+    match (config, pref) {
+        (TxEndConfig::Commit, _) => (TxEnd::Commit, None),
+        (TxEndConfig::Rollback, _) => (TxEnd::Rollback, None),
+        (TxEndConfig::CommitAllowOverride, Some(TxPref::Rollback))
+        | (TxEndConfig::RollbackAllowOverride, Some(TxPref::Rollback)) => {
+            (TxEnd::Rollback, Some(TxPref::Rollback))
+        }
+        (TxEndConfig::CommitAllowOverride | TxEndConfig::RollbackAllowOverride, Some(TxPref::Commit)) => {
+            (TxEnd::Commit, Some(TxPref::Commit))
+        }
+        (TxEndConfig::CommitAllowOverride, None) => (TxEnd::Commit, None),
+        (TxEndConfig::RollbackAllowOverride, None) => (TxEnd::Rollback, None),
+    }
+}
+
+/// `Preference-Applied` for reads: count, tx, handling and timezone, in PostgREST's order.
+fn preference_applied(prefs: &Preferences, tx: Option<TxPref>) -> Option<String> {
+    let mut out = Vec::new();
+    if let Some(c) = prefs.count {
+        out.push(
+            match c {
+                CountPref::Exact => "count=exact",
+                CountPref::Planned => "count=planned",
+                CountPref::Estimated => "count=estimated",
+            }
+            .to_string(),
+        );
+    }
+    if let Some(t) = tx {
+        out.push(
+            match t {
+                TxPref::Commit => "tx=commit",
+                TxPref::Rollback => "tx=rollback",
+            }
+            .to_string(),
+        );
+    }
+    if let Some(h) = prefs.handling {
+        out.push(
+            match h {
+                Handling::Strict => "handling=strict",
+                Handling::Lenient => "handling=lenient",
+            }
+            .to_string(),
+        );
+    }
+    if let Some(tz) = &prefs.timezone {
+        out.push(format!("timezone={tz}"));
+    }
+    (!out.is_empty()).then(|| out.join(", "))
+}
+
+/// Characters kept as they are when re-encoding the canonical query string.
+const QUERY_SAFE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `/relation?<query sorted by key>`, as PostgREST's Content-Location.
+fn content_location(relation: &str, raw_query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = raw_query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let dec = |s: &str| {
+                percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (dec(k), dec(v))
+        })
+        .collect();
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let enc = |s: &str| utf8_percent_encode(s, QUERY_SAFE).to_string();
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect();
+    let rel = utf8_percent_encode(relation, QUERY_SAFE).to_string();
+    if query.is_empty() {
+        format!("/{rel}")
+    } else {
+        format!("/{rel}?{}", query.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        assert_eq!(resource("/").unwrap(), Resource::Root);
+        assert_eq!(resource("").unwrap(), Resource::Root);
+        assert_eq!(resource("/items").unwrap(), Resource::Relation("items".into()));
+        assert_eq!(
+            resource("/my%20table").unwrap(),
+            Resource::Relation("my table".into())
+        );
+        assert_eq!(resource("/rpc/f").unwrap(), Resource::Routine("f".into()));
+        assert!(resource("/items/1").is_err());
+        assert!(resource("/items/").is_err());
+        assert!(resource("/rpc/").is_err());
+        assert!(resource("//").is_err());
+    }
+
+    #[test]
+    fn tx_ends() {
+        assert_eq!(
+            tx_end(TxEndConfig::Commit, Some(TxPref::Rollback)),
+            (TxEnd::Commit, None)
+        );
+        assert_eq!(
+            tx_end(TxEndConfig::CommitAllowOverride, Some(TxPref::Rollback)),
+            (TxEnd::Rollback, Some(TxPref::Rollback))
+        );
+        assert_eq!(
+            tx_end(TxEndConfig::RollbackAllowOverride, None),
+            (TxEnd::Rollback, None)
+        );
+        assert_eq!(
+            tx_end(TxEndConfig::RollbackAllowOverride, Some(TxPref::Commit)),
+            (TxEnd::Commit, Some(TxPref::Commit))
+        );
+        assert_eq!(
+            tx_end(TxEndConfig::Rollback, Some(TxPref::Commit)),
+            (TxEnd::Rollback, None)
+        );
+    }
+
+    #[test]
+    fn canonical_location() {
+        assert_eq!(content_location("items", ""), "/items");
+        assert_eq!(
+            content_location("items", "select=id&id=eq.1"),
+            "/items?id=eq.1&select=id"
+        );
+        assert_eq!(content_location("my table", "a=b+c"), "/my%20table?a=b%20c");
+    }
+}

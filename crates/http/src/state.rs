@@ -1,0 +1,39 @@
+//! The state every request reads: configuration, schema cache, role settings and the pool, swappable on reload.
+
+use arc_swap::{ArcSwap, ArcSwapOption};
+use restgres_config::AppConfig;
+use restgres_db::introspect::RoleSettings;
+use restgres_db::Pool;
+use restgres_schema::SchemaCache;
+use std::sync::Arc;
+
+pub struct AppState {
+    pub config: ArcSwap<AppConfig>,
+    /// `None` until the first successful load (requests then get 503 PGRST002).
+    pub schema: ArcSwapOption<SchemaCache>,
+    pub role_settings: ArcSwap<RoleSettings>,
+    pub pool: Pool,
+}
+
+impl AppState {
+    pub fn new(config: AppConfig, pool: Pool) -> Self {
+        AppState {
+            config: ArcSwap::from_pointee(config),
+            schema: ArcSwapOption::empty(),
+            role_settings: ArcSwap::from_pointee(RoleSettings::new()),
+            pool,
+        }
+    }
+
+    /// Loads the schema cache and role settings; on failure the previous ones keep serving.
+    pub async fn reload_schema(&self) -> Result<(usize, std::time::Duration), restgres_db::DbError> {
+        let started = std::time::Instant::now();
+        let config = self.config.load();
+        let cache = self.pool.load_schema_cache(&config.db_schemas).await?;
+        let roles = self.pool.load_role_settings().await?;
+        let n = cache.tables.len();
+        self.schema.store(Some(Arc::new(cache)));
+        self.role_settings.store(Arc::new(roles));
+        Ok((n, started.elapsed()))
+    }
+}

@@ -1,0 +1,44 @@
+//! Errors found while resolving a request against the schema cache.
+
+/// Each variant is one PostgREST error; the HTTP layer maps them to codes and statuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// An error of the request itself found while planning (e.g. an empty range).
+    #[error(transparent)]
+    Request(#[from] restgres_request::RequestError),
+    /// PGRST205, 404
+    #[error("Could not find the table '{schema}.{name}' in the schema cache")]
+    TableNotFound {
+        schema: String,
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// PGRST106, 406
+    #[error("Invalid schema: {schema}")]
+    UnacceptableSchema { schema: String, allowed: Vec<String> },
+    /// PGRST107, 406
+    #[error("None of these media types are available: {}", .requested.join(", "))]
+    NotAcceptable { requested: Vec<String> },
+    /// PGRST200, 400: embedding needs a relationship (resource embedding is resolved elsewhere).
+    #[error("Could not find a relationship between '{parent}' and '{child}' in the schema cache")]
+    NoRelationship {
+        parent: String,
+        child: String,
+        schema: String,
+    },
+    /// PGRST108, 400: a filter, order or range on an embed that is not in `select`.
+    #[error("'{name}' is not an embedded resource in this request")]
+    NotEmbedded { name: String },
+    /// PGRST123, 400
+    #[error("Use of aggregate functions is not allowed")]
+    AggregatesDisabled,
+    /// PGRST100, 400: a cast type that is not a plain type name.
+    #[error("failed to parse select parameter ({select})")]
+    InvalidCast { select: String, cast: String },
+    /// PGRST117, 405
+    #[error("Unsupported HTTP method: {method}")]
+    UnsupportedMethod { method: String },
+    /// PGRST127, 400
+    #[error("Feature not implemented")]
+    NotImplemented { details: String },
+}
