@@ -121,7 +121,7 @@ fn schema_cache(c: &mut Criterion) {
     };
     match decode(&text) {
         Ok(cache) if cache.tables.len() == TABLES => eprintln!(
-            "first load (cold caches): {:.0?}; {} bytes; Schema cache loaded {}",
+            "first load (cold caches): {:.2?}; {} bytes; Schema cache loaded {}",
             started.elapsed(),
             text.len(),
             cache.summary()

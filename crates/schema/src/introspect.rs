@@ -5,6 +5,7 @@
 //! and columns by number where they repeat, and `decode` resolves them (see the comments in the SQL).
 
 use crate::model::{Column, ForeignKey, QualifiedName, RelationKind, Routine, SchemaCache, Table};
+use crate::views::top_level_targets;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -82,11 +83,34 @@ pub fn decode(json: &str) -> Result<SchemaCache, DecodeError> {
         tables.insert(table.qualified_name(), table);
     }
 
+    let view_refs = view_references(&raw);
+    for (oid, refs) in &view_refs {
+        let pk = view_primary_key(refs, &relations);
+        if let Some(table) = relations
+            .get(oid)
+            .and_then(|v| tables.get_mut(&v.qualified_name()))
+        {
+            table.primary_key = pk;
+        }
+    }
+
     let mut foreign_keys = Vec::with_capacity(raw.foreign_keys.len());
     for fk in &raw.foreign_keys {
-        foreign_keys.push(decode_foreign_key(fk, &relations)?);
+        let decoded = decode_foreign_key(fk, &relations)?;
+        foreign_keys.extend(view_foreign_keys(fk, &decoded, &view_refs, &relations, &tables));
+        foreign_keys.push(decoded);
     }
-    foreign_keys.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+    foreign_keys.sort_by(|a, b| {
+        let key = |f: &ForeignKey| {
+            (
+                f.table.clone(),
+                f.name.clone(),
+                f.referenced.clone(),
+                f.columns.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
 
     let mut routines: HashMap<QualifiedName, Vec<Routine>> = HashMap::new();
     for routine in raw.routines {
@@ -190,6 +214,150 @@ fn decode_table(
     })
 }
 
+/// For each exposed view: its columns in order, each with the table column it shows unchanged (followed
+/// through views of views); computed columns are left out.
+type ViewRefs<'a> = HashMap<u32, Vec<(&'a str, (u32, i16))>>;
+
+/// Views over views deeper than this are not followed.
+const MAX_VIEW_NESTING: usize = 100;
+
+/// The most view column combinations one key is mapped to: a view showing key columns many times over
+/// multiplies them.
+const MAX_VIEW_KEY_COMBINATIONS: usize = 64;
+
+fn view_references(raw: &RawDocument) -> ViewRefs<'_> {
+    let targets: HashMap<u32, HashMap<i16, Option<(u32, i16)>>> = raw
+        .views
+        .iter()
+        .filter_map(|(oid, tree)| {
+            let entries = top_level_targets(tree)?;
+            Some((*oid, entries.into_iter().map(|e| (e.resno, e.origin)).collect()))
+        })
+        .collect();
+    // A column of a view is followed until it reaches a table; a computed column or a cycle ends nowhere.
+    let resolve = |mut at: (u32, i16)| {
+        for _ in 0..MAX_VIEW_NESTING {
+            match targets.get(&at.0) {
+                None => return Some(at),
+                Some(entries) => at = (*entries.get(&at.1)?)?,
+            }
+        }
+        None
+    };
+    let mut refs = HashMap::new();
+    for t in &raw.tables {
+        let Some(entries) = targets.get(&t.oid) else {
+            continue;
+        };
+        // A view's column numbers are its target entries' numbers.
+        let mut cols: Vec<(i16, &str, (u32, i16))> = t
+            .columns
+            .iter()
+            .filter_map(|c| Some((c.attnum, c.name.as_str(), resolve((*entries.get(&c.attnum)?)?)?)))
+            .collect();
+        cols.sort_by_key(|(attnum, _, _)| *attnum);
+        refs.insert(t.oid, cols.into_iter().map(|(_, name, at)| (name, at)).collect());
+    }
+    refs
+}
+
+/// As PostgREST: for each table whose whole primary key the view shows, the view columns showing it (the
+/// first one where a column is shown twice), tables taken in the order the view first shows them.
+fn view_primary_key(refs: &[(&str, (u32, i16))], relations: &HashMap<u32, RelationInfo<'_>>) -> Vec<String> {
+    let mut bases: Vec<u32> = Vec::new();
+    for (_, (oid, _)) in refs {
+        if !bases.contains(oid) {
+            bases.push(*oid);
+        }
+    }
+    let mut pk = Vec::new();
+    for base in bases {
+        let Some(key) = relations
+            .get(&base)
+            .and_then(|r| r.keys.iter().find(|k| k.kind == "p"))
+        else {
+            continue;
+        };
+        let shown: Option<Vec<String>> = key
+            .columns
+            .iter()
+            .map(|attnum| {
+                refs.iter()
+                    .find(|(_, at)| *at == (base, *attnum))
+                    .map(|(name, _)| (*name).to_owned())
+            })
+            .collect();
+        pk.extend(shown.unwrap_or_default());
+    }
+    pk
+}
+
+/// Every way a view shows all of `columns` of table `oid`, one view column per key column; empty when it
+/// does not show them all.
+fn view_key_columns(refs: &[(&str, (u32, i16))], oid: u32, columns: &[i16]) -> Vec<Vec<String>> {
+    let mut combos: Vec<Vec<String>> = vec![Vec::new()];
+    for attnum in columns {
+        let mut longer = Vec::new();
+        for combo in &combos {
+            for (name, _) in refs.iter().filter(|(_, at)| *at == (oid, *attnum)) {
+                if longer.len() < MAX_VIEW_KEY_COMBINATIONS {
+                    let mut next = combo.clone();
+                    next.push((*name).to_owned());
+                    longer.push(next);
+                }
+            }
+        }
+        combos = longer;
+    }
+    combos
+}
+
+/// As PostgREST: a foreign key between two tables also relates the views that show all of its columns, on
+/// either side: view to table, table to view and view to view. Only pairs of exposed relations are kept.
+fn view_foreign_keys(
+    raw: &RawForeignKey,
+    fk: &ForeignKey,
+    view_refs: &ViewRefs<'_>,
+    relations: &HashMap<u32, RelationInfo<'_>>,
+    tables: &HashMap<QualifiedName, Table>,
+) -> Vec<ForeignKey> {
+    let sides = |table: &QualifiedName, names: &[String], oid: u32, columns: &[i16]| {
+        let mut sides = vec![(table.clone(), names.to_vec())];
+        for (view, refs) in view_refs {
+            let Some(info) = relations.get(view) else { continue };
+            for shown in view_key_columns(refs, oid, columns) {
+                sides.push((info.qualified_name(), shown));
+            }
+        }
+        sides
+    };
+    let from = sides(&fk.table, &fk.columns, raw.table, &raw.columns);
+    let to = sides(
+        &fk.referenced,
+        &fk.referenced_columns,
+        raw.referenced,
+        &raw.referenced_columns,
+    );
+    let mut out = Vec::new();
+    for (i, (table, columns)) in from.iter().enumerate() {
+        for (j, (referenced, referenced_columns)) in to.iter().enumerate() {
+            // (0, 0) is the key itself.
+            if (i, j) == (0, 0) || !tables.contains_key(table) || !tables.contains_key(referenced) {
+                continue;
+            }
+            out.push(ForeignKey {
+                name: fk.name.clone(),
+                table: table.clone(),
+                columns: columns.clone(),
+                referenced: referenced.clone(),
+                referenced_columns: referenced_columns.clone(),
+                one_to_one: fk.one_to_one,
+            });
+        }
+    }
+    out
+}
+
 fn decode_foreign_key(
     fk: &RawForeignKey,
     relations: &HashMap<u32, RelationInfo<'_>>,
@@ -225,6 +393,8 @@ struct RawDocument {
     tables: Vec<RawTable>,
     foreign_keys: Vec<RawForeignKey>,
     other_relations: Vec<RawOtherRelation>,
+    /// (view oid, query tree of the view's `_RETURN` rule)
+    views: Vec<(u32, String)>,
     routines: Vec<Routine>,
 }
 
@@ -352,6 +522,7 @@ mod tests {
                 {"oid": 20, "schema": "private", "name": "secrets", "keys": [["u", [1]]],
                  "columns": [[1, "code"], [2, "item"]]}
             ],
+            "views": [],
             "routines": []
         })
     }
@@ -447,6 +618,7 @@ mod tests {
             ],
             "foreign_keys": [["in_order", 2, [1, 2], 1, [1, 2]], ["swapped", 2, [2, 1], 1, [2, 1]]],
             "other_relations": [],
+            "views": [],
             "routines": []
         });
         let cache = decode_value(doc).unwrap();
@@ -462,7 +634,7 @@ mod tests {
     #[test]
     fn decodes_routines_and_orders_overloads() {
         let doc = json!({
-            "types": [], "tables": [], "foreign_keys": [], "other_relations": [],
+            "types": [], "tables": [], "foreign_keys": [], "other_relations": [], "views": [],
             "routines": [
                 {"schema": "api", "name": "add", "description": "Adds",
                  "params": [{"name": "a", "data_type": "integer", "required": true, "variadic": false},
@@ -496,8 +668,7 @@ mod tests {
 
     #[test]
     fn empty_document() {
-        let doc =
-            json!({"types": [], "tables": [], "foreign_keys": [], "other_relations": [], "routines": []});
+        let doc = json!({"types": [], "tables": [], "foreign_keys": [], "other_relations": [], "views": [], "routines": []});
         let cache = decode_value(doc).unwrap();
         assert!(cache.tables.is_empty() && cache.foreign_keys.is_empty() && cache.routines.is_empty());
         assert_eq!(
@@ -567,12 +738,17 @@ mod tests {
                 "editions",
                 "measurement_notes",
                 "measurements",
+                "partial_key",
                 "partial_update",
                 "people",
                 "printings",
+                "shelf_items",
+                "shelves",
+                "shelves_again",
                 "simple_books",
                 "trigger_view",
-                "uses_private"
+                "uses_private",
+                "with_subquery"
             ]
         );
         let kind = |n: &str| cache.table("api", n).unwrap().kind;
@@ -612,7 +788,8 @@ mod tests {
             ["id", "at"]
         );
         assert_eq!(cache.table("api", "Weird Name").unwrap().primary_key, ["Col A"]);
-        assert!(cache.table("api", "simple_books").unwrap().primary_key.is_empty());
+        // A view's key comes from its table (see fixture_view_primary_keys).
+        assert_eq!(cache.table("api", "simple_books").unwrap().primary_key, ["id"]);
         let weird: Vec<&str> = cache
             .table("api", "Weird Name")
             .unwrap()
@@ -721,8 +898,24 @@ mod tests {
     #[test]
     fn fixture_foreign_keys() {
         let cache = fixture();
-        let fk = |name: &str| cache.foreign_keys.iter().find(|f| f.name == name).unwrap();
-        assert_eq!(cache.foreign_keys.len(), 8);
+        // The keys themselves, not those carried over to views.
+        let fk = |name: &str| {
+            cache
+                .foreign_keys
+                .iter()
+                .find(|f| {
+                    f.name == name
+                        && !cache_is_view(&cache, &f.table)
+                        && !cache_is_view(&cache, &f.referenced)
+                })
+                .unwrap()
+        };
+        let base_keys: Vec<&ForeignKey> = cache
+            .foreign_keys
+            .iter()
+            .filter(|f| !cache_is_view(&cache, &f.table) && !cache_is_view(&cache, &f.referenced))
+            .collect();
+        assert_eq!(base_keys.len(), 9);
 
         let books = fk("books_author_id_fkey");
         assert_eq!(
@@ -761,12 +954,87 @@ mod tests {
             ("private.secrets".to_string(), &["author_id".to_string()][..])
         );
 
-        // PostgREST's count of (relation, schema of the other end) pairs: the 8 relations of api with a key
-        // between exposed relations, all in one schema.
+        // PostgREST's count of (relation, schema of the other end) pairs: the 17 relations of api with a key
+        // between exposed relations (views included), all in one schema.
         assert_eq!(
             cache.summary().to_string(),
-            "16 Relations, 8 Relationships, 18 Functions"
+            "21 Relations, 17 Relationships, 18 Functions"
         );
+    }
+
+    fn cache_is_view(cache: &SchemaCache, name: &QualifiedName) -> bool {
+        cache.tables.get(name).is_some_and(Table::is_view)
+    }
+
+    #[test]
+    fn fixture_view_primary_keys() {
+        let cache = fixture();
+        let pk = |n: &str| cache.table("api", n).unwrap().primary_key.clone();
+        // From api tables, private tables, through a renamed column, a view over a view and a sub-select.
+        assert_eq!(pk("simple_books"), ["id"]);
+        assert_eq!(pk("author_names"), ["id"]);
+        assert_eq!(pk("partial_update"), ["id"]);
+        assert_eq!(pk("shelves"), ["shelf_no"]);
+        assert_eq!(pk("shelves_again"), ["shelf_no"]);
+        assert_eq!(pk("with_subquery"), ["shelf_no"]);
+        // shelf_id is shown twice (shelf_id, shelf_copy): the first is taken.
+        assert_eq!(pk("shelf_items"), ["shelf_id", "pos"]);
+        // trigger_view joins authors and books but shows only the authors' key.
+        assert_eq!(pk("trigger_view"), ["id"]);
+        // Not the whole key; no key column at all.
+        assert!(pk("partial_key").is_empty());
+        assert!(pk("book_stats").is_empty());
+    }
+
+    #[test]
+    fn fixture_view_foreign_keys() {
+        let cache = fixture();
+        let pairs = |name: &str| -> Vec<String> {
+            cache
+                .foreign_keys
+                .iter()
+                .filter(|f| f.name == name)
+                .map(|f| {
+                    format!(
+                        "{}{:?} -> {}{:?}",
+                        f.table, f.columns, f.referenced, f.referenced_columns
+                    )
+                })
+                .collect()
+        };
+        // A key between private tables relates the api views over them; a key column shown twice gives
+        // one relationship per column.
+        assert_eq!(
+            pairs("shelf_items_shelf_id_fkey"),
+            [
+                r#"api.shelf_items["shelf_copy"] -> api.shelves["shelf_no"]"#,
+                r#"api.shelf_items["shelf_id"] -> api.shelves["shelf_no"]"#,
+                r#"api.shelf_items["shelf_copy"] -> api.shelves_again["shelf_no"]"#,
+                r#"api.shelf_items["shelf_id"] -> api.shelves_again["shelf_no"]"#,
+                r#"api.shelf_items["shelf_copy"] -> api.with_subquery["shelf_no"]"#,
+                r#"api.shelf_items["shelf_id"] -> api.with_subquery["shelf_no"]"#,
+                r#"private.shelf_items["shelf_id"] -> private.shelves["id"]"#,
+            ]
+        );
+        // Table to table, view to table, table to view and view to view.
+        assert_eq!(
+            pairs("editions_book_fk"),
+            [
+                r#"api.editions["book_id"] -> api.books["id"]"#,
+                r#"api.editions["book_id"] -> api.simple_books["id"]"#
+            ]
+        );
+        let books = pairs("books_author_id_fkey");
+        assert_eq!(books.len(), 12);
+        assert!(books.contains(&r#"api.simple_books["author_id"] -> api.trigger_view["id"]"#.to_string()));
+        assert!(books.contains(&r#"api.books["author_id"] -> api.author_names["id"]"#.to_string()));
+        // Derived keys keep the key's cardinality.
+        assert!(cache
+            .foreign_keys
+            .iter()
+            .filter(|f| f.name == "author_profiles_author_id_fkey")
+            .all(|f| f.one_to_one && f.table.name == "author_profiles"));
+        assert_eq!(pairs("author_profiles_author_id_fkey").len(), 4);
     }
 
     #[test]

@@ -4,5 +4,6 @@
 pub mod fuzzy;
 pub mod introspect;
 pub mod model;
+mod views;
 
 pub use model::*;

@@ -49,7 +49,8 @@ pub struct Table {
     pub insertable: bool,
     pub updatable: bool,
     pub deletable: bool,
-    /// Primary-key column names in key order (empty when none).
+    /// Primary-key column names in key order (empty when none). A view's are the view columns that show a
+    /// whole primary key of a table it reads, as PostgREST infers them.
     pub primary_key: Vec<String>,
     /// Columns in ordinal order.
     pub columns: Vec<Column>,
@@ -229,6 +230,9 @@ impl Routine {
 pub struct SchemaCache {
     /// Exposed relations by schema-qualified name.
     pub tables: HashMap<QualifiedName, Table>,
+    /// Foreign keys with an end among the exposed relations (or among the tables their views read), sorted
+    /// by table and name. As PostgREST, a key also relates the exposed views that show all its columns on
+    /// either side: those copies carry the key's name with view names and view columns.
     pub foreign_keys: Vec<ForeignKey>,
     /// Routines by schema-qualified name; overloads share a key.
     pub routines: HashMap<QualifiedName, Vec<Routine>>,

@@ -131,20 +131,51 @@ tables AS (
     SELECT CASE WHEN r.relkind IN ('v', 'f') THEN pg_relation_is_updatable(r.oid::regclass, true) END AS upd
   ) u
 ),
--- Foreign keys with at least one end among the exposed relations; copies of a partitioned table's key on
--- its partitions (conparentid <> 0) are left out. The OR keeps the IN lists hashed sub-plans.
+-- Views of the exposed schemas and, through their rules' dependencies, the views they read from: decode
+-- follows each view column to the table column it comes from (PostgREST's view key dependencies), reading
+-- the top-level target list of the stored query tree.
+view_closure(oid) AS (
+  SELECT r.oid FROM rels r WHERE r.relkind IN ('v', 'm')
+  UNION
+  SELECT d.refobjid
+  FROM view_closure v
+  JOIN pg_rewrite rw ON rw.ev_class = v.oid
+  JOIN pg_depend d
+    ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass
+  JOIN pg_class c ON c.oid = d.refobjid AND c.relkind IN ('v', 'm')
+),
+-- The tables those views read from.
+view_bases AS (
+  SELECT DISTINCT d.refobjid AS oid
+  FROM view_closure v
+  JOIN pg_rewrite rw ON rw.ev_class = v.oid
+  JOIN pg_depend d
+    ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass
+  JOIN pg_class c ON c.oid = d.refobjid AND c.relkind IN ('r', 'p', 'f')
+),
+views AS (
+  -- [view oid, query tree of its _RETURN rule]
+  SELECT json_agg(json_build_array(v.oid::int8, rw.ev_action::text)) AS doc
+  FROM view_closure v
+  JOIN pg_rewrite rw ON rw.ev_class = v.oid AND rw.rulename = '_RETURN'
+),
+-- Foreign keys with at least one end among the exposed relations or the tables their views read from;
+-- copies of a partitioned table's key on its partitions (conparentid <> 0) are left out. The ORs keep the IN
+-- lists hashed sub-plans.
 fks AS MATERIALIZED (
   SELECT con.conname, con.conrelid, con.conkey, con.confrelid, con.confkey
   FROM pg_constraint con
   WHERE con.contype = 'f' AND con.conparentid = 0
-    AND (con.conrelid IN (SELECT oid FROM rels) OR con.confrelid IN (SELECT oid FROM rels))
+    AND (con.conrelid IN (SELECT oid FROM rels) OR con.confrelid IN (SELECT oid FROM rels)
+      OR con.conrelid IN (SELECT oid FROM view_bases) OR con.confrelid IN (SELECT oid FROM view_bases))
 ),
 foreign_keys AS (
   -- [name, relation oid, column numbers, referenced relation oid, referenced column numbers]
   SELECT json_agg(json_build_array(f.conname, f.conrelid::int8, f.conkey, f.confrelid::int8, f.confkey)) AS doc
   FROM fks f
 ),
--- The other ends of those keys, outside the exposed schemas: names, columns and keys only.
+-- The other ends of those keys and the tables views read from, outside the exposed schemas: names, columns and
+-- keys only.
 other_relations AS (
   SELECT json_agg(json_build_object(
     'oid', c.oid::int8,
@@ -165,7 +196,9 @@ other_relations AS (
   JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.oid IN (
     SELECT x.oid
-    FROM fks f CROSS JOIN LATERAL (VALUES (f.conrelid), (f.confrelid)) AS x(oid)
+    FROM (
+      SELECT f.conrelid FROM fks f UNION SELECT f.confrelid FROM fks f UNION SELECT b.oid FROM view_bases b
+    ) AS x(oid)
     WHERE x.oid NOT IN (SELECT oid FROM rels))
 ),
 procs AS (
@@ -234,6 +267,7 @@ SELECT json_build_object(
   'tables', COALESCE((SELECT doc FROM tables), '[]'::json),
   'foreign_keys', COALESCE((SELECT doc FROM foreign_keys), '[]'::json),
   'other_relations', COALESCE((SELECT doc FROM other_relations), '[]'::json),
+  'views', COALESCE((SELECT doc FROM views), '[]'::json),
   'routines', COALESCE((SELECT doc FROM routines), '[]'::json)
 )::text
 ) END

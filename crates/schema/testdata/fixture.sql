@@ -133,3 +133,16 @@ CREATE FUNCTION api.ts(t timestamp(3), nums numeric(5,2)[]) RETURNS int LANGUAGE
 CREATE FUNCTION api."Quoted Fn"("My Arg" int) RETURNS int LANGUAGE sql AS 'SELECT 1';
 -- Computed relationship style function on a table type
 CREATE FUNCTION api.book_author(api.books) RETURNS SETOF api.authors ROWS 1 LANGUAGE sql STABLE AS 'SELECT * FROM api.authors WHERE id = $1.author_id';
+
+-- Views over private tables, PostgREST's usual layout: their keys come from the tables.
+CREATE TABLE private.shelves (id int PRIMARY KEY, label text);
+CREATE TABLE private.shelf_items (
+  shelf_id int REFERENCES private.shelves(id), pos int, name text, PRIMARY KEY (shelf_id, pos)
+);
+CREATE VIEW api.shelves AS SELECT id AS shelf_no, label FROM private.shelves;
+CREATE VIEW api.shelf_items AS SELECT shelf_id, pos, name, shelf_id AS shelf_copy FROM private.shelf_items;
+CREATE VIEW api.shelves_again AS SELECT * FROM api.shelves;
+CREATE VIEW api.partial_key AS SELECT pos, name FROM private.shelf_items;
+CREATE VIEW api.with_subquery AS
+  SELECT s.shelf_no, (SELECT count(*) FROM private.shelf_items i WHERE i.shelf_id = s.shelf_no) AS n
+  FROM (SELECT id AS shelf_no FROM private.shelves) s;
