@@ -86,12 +86,10 @@ async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<Db
     statements.extend(req.pre_request.iter());
     statements.extend(req.count_plan.iter());
     statements.push(&req.main);
-
-    let handles = if prepared {
-        Some(prepare_all(conn, &statements).await?)
-    } else {
-        None
-    };
+    let cached: Vec<Option<tokio_postgres::Statement>> = statements
+        .iter()
+        .map(|s| if prepared { conn.cached(&s.sql) } else { None })
+        .collect();
 
     let begin = format!(
         "BEGIN ISOLATION LEVEL {} {}",
@@ -103,39 +101,35 @@ async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<Db
         TxEnd::Rollback => "ROLLBACK",
     };
     let client = &conn.client;
-    let queries = statements.iter().enumerate().map(|(i, s)| {
-        let handle = handles.as_ref().and_then(|h| h.get(i)).cloned();
-        async move {
-            let params: Vec<TextParam<'_>> = s.params.iter().map(|p| TextParam(p.as_deref())).collect();
-            match handle {
-                Some(h) => {
-                    let refs: Vec<&(dyn ToSql + Sync)> =
-                        params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
-                    client.query(&h, &refs).await
-                }
-                None => {
-                    let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
-                        .iter()
-                        .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN))
-                        .collect();
-                    client.query_typed(&s.sql, &typed).await
-                }
-            }
-        }
-    });
+    let steps = statements
+        .iter()
+        .zip(cached)
+        .map(|(s, handle)| step(client, prepared, s, handle));
     // Polling these together writes every message before the first reply is awaited: one round trip.
+    // Statements are parsed after the settings ran, so names resolve with the request's role and
+    // search_path (an authenticator without privileges of its own cannot parse them).
     let (begun, results, ended) = tokio::join!(
         client.batch_execute(&begin),
-        join_all(queries),
+        join_all(steps),
         client.batch_execute(end)
     );
     begun?;
-    let mut results = results.into_iter().collect::<Result<Vec<Vec<Row>>, _>>()?;
+    let mut rows = Vec::with_capacity(results.len());
+    let mut fresh = Vec::new();
+    for (s, (prepared, result)) in statements.iter().zip(results) {
+        if let Some(p) = prepared {
+            fresh.push((s.sql.as_str(), p?));
+        }
+        rows.push(result?);
+    }
     ended?;
+    for (sql, statement) in fresh {
+        conn.remember(sql, statement);
+    }
 
-    let main_rows = results.pop().unwrap_or_default();
+    let main_rows = rows.pop().unwrap_or_default();
     let plan_rows = match req.count_plan {
-        Some(_) => results.pop().and_then(|rows| plan_rows(&rows)),
+        Some(_) => rows.pop().and_then(|r| plan_rows(&r)),
         None => None,
     };
     let mut outcome = decode_main(&main_rows)?;
@@ -143,31 +137,37 @@ async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<Db
     Ok(outcome)
 }
 
-/// Prepares the statements this connection has not seen yet, all in one round trip.
-async fn prepare_all(
-    conn: &mut PgConn,
-    statements: &[&Statement],
-) -> Result<Vec<tokio_postgres::Statement>, DbError> {
-    let missing: Vec<&str> = statements
-        .iter()
-        .map(|s| s.sql.as_str())
-        .filter(|sql| conn.cached(sql).is_none())
-        .collect();
-    if !missing.is_empty() {
-        let client = &conn.client;
-        let prepared = join_all(missing.iter().map(|sql| client.prepare(sql))).await;
-        for (sql, stmt) in missing.iter().zip(prepared) {
-            let stmt = stmt?;
-            conn.remember(sql, stmt);
+type Prepared = Option<Result<tokio_postgres::Statement, tokio_postgres::Error>>;
+
+/// Runs one statement: through its prepared handle when the connection has one; otherwise unnamed, and in
+/// prepared mode also prepared (in the same pipeline) for the next request.
+async fn step(
+    client: &tokio_postgres::Client,
+    prepared: bool,
+    s: &Statement,
+    handle: Option<tokio_postgres::Statement>,
+) -> (Prepared, Result<Vec<Row>, tokio_postgres::Error>) {
+    let params: Vec<TextParam<'_>> = s.params.iter().map(|p| TextParam(p.as_deref())).collect();
+    match handle {
+        Some(h) => {
+            let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            (None, client.query(&h, &refs).await)
+        }
+        None => {
+            let typed: Vec<(&(dyn ToSql + Sync), Type)> = params
+                .iter()
+                .map(|p| (p as &(dyn ToSql + Sync), Type::UNKNOWN))
+                .collect();
+            let prepare = async {
+                if prepared {
+                    Some(client.prepare(&s.sql).await)
+                } else {
+                    None
+                }
+            };
+            tokio::join!(prepare, client.query_typed(&s.sql, &typed))
         }
     }
-    statements
-        .iter()
-        .map(|s| {
-            conn.cached(&s.sql)
-                .ok_or_else(|| DbError::Protocol("statement cache lost an entry".into()))
-        })
-        .collect()
 }
 
 fn decode_main(rows: &[Row]) -> Result<DbOutcome, DbError> {

@@ -165,10 +165,12 @@ async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Res
     };
     let extra = ReadHeaders {
         content_location: content_location(&relation, raw_query),
-        content_profile: (config.db_schemas.len() > 1).then(|| schema.clone()),
+        // PostgREST names the profile when it negotiated one: several schemas, or a profile header sent.
+        content_profile: (config.db_schemas.len() > 1 || headers.contains_key(profile_header(&method)))
+            .then(|| schema.clone()),
         preference_applied: preference_applied(&prefs, tx_applied),
     };
-    read_reply(&read, outcome, total, extra)
+    read_reply(&read, outcome, total, extra, config.client_error_verbosity)
 }
 
 /// The schema of this request: `Accept-Profile` (reads) or `Content-Profile` (writes), else the first one.
@@ -197,6 +199,15 @@ fn select_schema(config: &AppConfig, headers: &HeaderMap, method: &Method) -> Re
     }
 }
 
+/// `Accept-Profile` for reads, `Content-Profile` for writes.
+fn profile_header(method: &Method) -> &'static str {
+    if matches!(*method, Method::GET | Method::HEAD) {
+        "accept-profile"
+    } else {
+        "content-profile"
+    }
+}
+
 fn header_values<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     headers.get_all(name).iter().filter_map(|v| v.to_str().ok())
 }
@@ -213,8 +224,11 @@ fn items_range(headers: &HeaderMap) -> Option<range::RangeBounds> {
     }
 }
 
+/// Name/value pairs in request order.
+type Pairs = Vec<(String, String)>;
+
 /// Request headers for `request.headers` (names lower-cased) and the cookies for `request.cookies`.
-fn split_headers(headers: &HeaderMap) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn split_headers(headers: &HeaderMap) -> (Pairs, Pairs) {
     let mut plain = Vec::with_capacity(headers.len());
     let mut cookies = Vec::new();
     for (name, value) in headers {

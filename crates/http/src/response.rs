@@ -96,6 +96,7 @@ pub fn read_reply(
     outcome: DbOutcome,
     total: Option<i64>,
     extra: ReadHeaders,
+    verbosity: ErrorVerbosity,
 ) -> Result<Reply, ApiError> {
     if let OutputFormat::Object { .. } = req.format {
         if outcome.page_total != 1 {
@@ -123,7 +124,7 @@ pub fn read_reply(
             total: total.unwrap_or(0),
         };
         let parts = err.parts();
-        Bytes::from(parts.body(ErrorVerbosity::Verbose).to_string())
+        Bytes::from(parts.body(verbosity).to_string())
     } else {
         Bytes::from(outcome.body)
     };
