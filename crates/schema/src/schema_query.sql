@@ -207,45 +207,25 @@ procs AS (
   JOIN schemas s ON s.oid = p.pronamespace
   WHERE p.prokind = 'f'
 ),
--- IN, INOUT and VARIADIC parameters. As PostgREST, a function with unnamed parameters is callable only when
--- it has a single one of type bytea, json, jsonb, text or xml (a raw request body); an empty name in
+-- As PostgREST: the IN, INOUT and VARIADIC parameters; a function with unnamed parameters is callable only
+-- when it has a single one, of type bytea, json, jsonb, text or xml (a raw request body). An empty name in
 -- proargnames counts as a name there, as in PostgREST.
-params AS (
-  SELECT
-    p.oid,
-    json_agg(json_build_object(
-      'name', COALESCE(x.name, ''),
-      'data_type', format_type(x.type, NULL),
-      'required', x.input_no <= p.pronargs - p.pronargdefaults,
-      'variadic', COALESCE(x.mode = 'v', false)
-    ) ORDER BY x.idx) AS doc,
-    CASE count(*) - count(x.name)
-      WHEN 0 THEN true
-      WHEN 1 THEN (array_agg(x.type))[1] IN
-        ('bytea'::regtype, 'json'::regtype, 'jsonb'::regtype, 'text'::regtype, 'xml'::regtype)
-      ELSE false
-    END AS callable
-  FROM procs p
-  CROSS JOIN LATERAL (
-    SELECT y.*, row_number() OVER (ORDER BY y.idx) AS input_no
-    FROM unnest(COALESCE(p.proallargtypes, p.proargtypes::oid[]), p.proargnames, p.proargmodes)
-      WITH ORDINALITY AS y(type, name, mode, idx)
-    WHERE COALESCE(y.mode, 'i') IN ('i', 'b', 'v')
-  ) x
-  GROUP BY p.oid
-),
 routines AS (
   SELECT json_agg(json_build_object(
     'schema', p.nspname,
     'name', p.proname,
-    'description', d.description,
-    'params', COALESCE(a.doc, '[]'::json),
+    'description', (
+      SELECT d.description FROM pg_description d
+      WHERE d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0),
+    'params', a.doc,
     'returns', json_build_object(
-      'type_name', json_build_object('schema', tn.nspname, 'name', COALESCE(comp.relname, t.typname)),
+      'type_name', json_build_object(
+        'schema', (SELECT n.nspname FROM pg_namespace n WHERE n.oid = t.typnamespace),
+        'name', COALESCE((SELECT c.relname FROM pg_class c WHERE c.oid = t.typrelid), t.typname)),
       'is_setof', p.proretset,
-      -- As PostgREST: OUT, INOUT and TABLE parameters make the result composite.
+      -- OUT, INOUT and TABLE parameters make the result composite.
       'is_composite', t.typtype = 'c' OR COALESCE(p.proargmodes::text[] && '{t,b,o}', false),
-      'is_composite_alias', t.typtype = 'c' AND b.base IS NOT NULL
+      'is_composite_alias', t.typtype = 'c' AND rt.base IS NOT NULL
     ),
     'volatility', CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END,
     'settings', COALESCE((
@@ -254,13 +234,31 @@ routines AS (
     ), '[]'::json)
   ) ORDER BY p.nspname, p.proname, p.oid) AS doc
   FROM procs p
-  LEFT JOIN params a ON a.oid = p.oid
-  LEFT JOIN bases b ON b.oid = p.prorettype
-  JOIN pg_type t ON t.oid = COALESCE(b.base, p.prorettype)
-  JOIN pg_namespace tn ON tn.oid = t.typnamespace
-  LEFT JOIN pg_class comp ON comp.oid = t.typrelid
-  LEFT JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass AND d.objsubid = 0
-  WHERE t.oid <> 'trigger'::regtype AND COALESCE(a.callable, true)
+  CROSS JOIN LATERAL (
+    SELECT
+      COALESCE(json_agg(json_build_object(
+        'name', COALESCE(x.name, ''),
+        'data_type', format_type(x.type, NULL),
+        'required', x.input_no <= p.pronargs - p.pronargdefaults,
+        'variadic', COALESCE(x.mode = 'v', false)
+      ) ORDER BY x.idx), '[]'::json) AS doc,
+      CASE count(*) - count(x.name)
+        WHEN 0 THEN true
+        WHEN 1 THEN (array_agg(x.type))[1] IN
+          ('bytea'::regtype, 'json'::regtype, 'jsonb'::regtype, 'text'::regtype, 'xml'::regtype)
+        ELSE false
+      END AS callable
+    FROM (
+      SELECT y.*, row_number() OVER (ORDER BY y.idx) AS input_no
+      FROM unnest(COALESCE(p.proallargtypes, p.proargtypes::oid[]), p.proargnames, p.proargmodes)
+        WITH ORDINALITY AS y(type, name, mode, idx)
+      WHERE COALESCE(y.mode, 'i') IN ('i', 'b', 'v')
+    ) x
+  ) a
+  -- A domain result is described by its base type.
+  CROSS JOIN LATERAL (SELECT (SELECT b.base FROM bases b WHERE b.oid = p.prorettype) AS base) rt
+  JOIN pg_type t ON t.oid = COALESCE(rt.base, p.prorettype)
+  WHERE t.oid <> 'trigger'::regtype AND a.callable
 )
 SELECT json_build_object(
   'types', COALESCE((SELECT doc FROM types), '[]'::json),
