@@ -17,11 +17,24 @@ const MAX_QUERY_CHARS: usize = 256;
 /// Past this many candidates no hint is computed, which bounds the work an unknown name can cause.
 const MAX_CANDIDATES: usize = 100_000;
 
-const MIN_SCORE: f64 = 0.33;
+/// `fuzzyset`'s default minimum score (`getOne`), which PostgREST keeps for parameter-list hints.
+pub const DEFAULT_MIN_SCORE: f64 = 0.33;
+/// The minimum PostgREST asks for table and function name hints (`getOneWithMinScore 0.75`), so that an
+/// unknown name does not reveal an unrelated one.
+pub const NAME_MIN_SCORE: f64 = 0.75;
 const LEVENSHTEIN_POOL: usize = 50;
 
-/// The candidate closest to `query`, if any is close enough.
+/// The candidate closest to `query` scoring at least `DEFAULT_MIN_SCORE`.
 pub fn closest<'a>(candidates: impl IntoIterator<Item = &'a str>, query: &str) -> Option<&'a str> {
+    closest_with_min_score(candidates, query, DEFAULT_MIN_SCORE)
+}
+
+/// The candidate closest to `query` scoring at least `min_score`, if any.
+pub fn closest_with_min_score<'a>(
+    candidates: impl IntoIterator<Item = &'a str>,
+    query: &str,
+    min_score: f64,
+) -> Option<&'a str> {
     if query.chars().count() > MAX_QUERY_CHARS {
         return None;
     }
@@ -41,14 +54,19 @@ pub fn closest<'a>(candidates: impl IntoIterator<Item = &'a str>, query: &str) -
         return entries.get(i).map(|e| e.1);
     }
     for gram_size in [3, 2] {
-        if let Some(found) = closest_by_grams(&entries, &key, gram_size) {
+        if let Some(found) = closest_by_grams(&entries, &key, gram_size, min_score) {
             return Some(found);
         }
     }
     None
 }
 
-fn closest_by_grams<'a>(entries: &[(String, &'a str)], key: &str, gram_size: usize) -> Option<&'a str> {
+fn closest_by_grams<'a>(
+    entries: &[(String, &'a str)],
+    key: &str,
+    gram_size: usize,
+    min_score: f64,
+) -> Option<&'a str> {
     let query = gram_counts(key, gram_size);
     let query_norm = norm(&query);
     let mut cosine: Vec<(f64, usize)> = Vec::new();
@@ -72,7 +90,7 @@ fn closest_by_grams<'a>(entries: &[(String, &'a str)], key: &str, gram_size: usi
     rescored.sort_by(|a, b| b.0.total_cmp(&a.0));
     rescored
         .into_iter()
-        .find(|&(score, _)| score >= MIN_SCORE)
+        .find(|&(score, _)| score >= min_score)
         .and_then(|(_, i)| entries.get(i).map(|e| e.1))
 }
 
@@ -216,5 +234,17 @@ mod tests {
         assert_eq!(levenshtein_similarity("", ""), 1.0);
         assert_eq!(levenshtein_similarity("abc", "abc"), 1.0);
         assert_eq!(levenshtein_similarity("kitten", "sitting"), 1.0 - 3.0 / 7.0);
+    }
+
+    #[test]
+    fn name_hints_need_a_close_match() {
+        // 1 - distance / longer length must reach 0.75 for table and function names.
+        let names = ["measurements", "items_in_stock", "request_info", "strings"];
+        let table = |q: &str| closest_with_min_score(names.iter().copied(), q, NAME_MIN_SCORE);
+        assert_eq!(table("measurement"), Some("measurements"));
+        assert_eq!(table("strngs"), Some("strings"));
+        assert_eq!(table("measurements_y2023"), None);
+        assert_eq!(table("strinzz"), None);
+        assert_eq!(table("only_in_other"), None);
     }
 }

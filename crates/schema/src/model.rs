@@ -272,24 +272,26 @@ impl SchemaCache {
     /// The name of the relation of `schema` closest to `name`, for PostgREST's hint
     /// "Perhaps you meant the table 'schema.x'" (same fuzzy match as PostgREST; see `fuzzy`).
     pub fn closest_table(&self, schema: &str, name: &str) -> Option<&str> {
-        fuzzy::closest(
+        fuzzy::closest_with_min_score(
             self.tables
                 .keys()
                 .filter(|k| k.schema == schema)
                 .map(|k| k.name.as_str()),
             name,
+            fuzzy::NAME_MIN_SCORE,
         )
     }
 
     /// The name of the function of `schema` closest to `name`, for PostgREST's hint
     /// "Perhaps you meant to call the function schema.x".
     pub fn closest_routine(&self, schema: &str, name: &str) -> Option<&str> {
-        fuzzy::closest(
+        fuzzy::closest_with_min_score(
             self.routines
                 .keys()
                 .filter(|k| k.schema == schema)
                 .map(|k| k.name.as_str()),
             name,
+            fuzzy::NAME_MIN_SCORE,
         )
     }
 
