@@ -8,6 +8,8 @@
 mod cases;
 #[path = "http_suite/db.rs"]
 mod db;
+#[path = "http_suite/lifecycle.rs"]
+mod lifecycle;
 #[path = "http_suite/runner.rs"]
 mod runner;
 
@@ -40,6 +42,7 @@ fn cases_dir() -> PathBuf {
 
 fn trials() -> Vec<Trial> {
     let mut trials = self_checks();
+    trials.extend(lifecycle::trials());
     let dir = cases_dir();
     let files = cases::find_case_files(&dir);
     let count = files.as_ref().map_or(0, Vec::len);
