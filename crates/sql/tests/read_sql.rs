@@ -58,11 +58,10 @@ const DEFAULT: Opts = Opts {
     head: false,
 };
 
-fn sql_with(query: &str, o: Opts) -> (String, Vec<Option<String>>) {
+fn plan(query: &str, o: Opts) -> restgres_plan::ReadRequest {
     let params = parse_query_string(query).expect("query parses");
-    let cache = cache();
-    let req = plan_read(
-        &cache,
+    plan_read(
+        &cache(),
         &ReadInput {
             schema: "api",
             relation: "items",
@@ -75,8 +74,11 @@ fn sql_with(query: &str, o: Opts) -> (String, Vec<Option<String>>) {
             aggregates_enabled: true,
         },
     )
-    .expect("plans");
-    let s = restgres_sql::read_statement(&req);
+    .expect("plans")
+}
+
+fn sql_with(query: &str, o: Opts) -> (String, Vec<Option<String>>) {
+    let s = restgres_sql::read_statement(&plan(query, o));
     (s.sql, s.params)
 }
 
@@ -383,23 +385,13 @@ fn result_shapes() {
 
 #[test]
 fn count_plan() {
-    let params = parse_query_string("id=gt.1&limit=3").expect("parses");
-    let cache = cache();
-    let req = plan_read(
-        &cache,
-        &ReadInput {
-            schema: "api",
-            relation: "items",
-            query: &params,
-            range_header: None,
-            format: OutputFormat::Json,
+    let req = plan(
+        "id=gt.1&limit=3",
+        Opts {
             count: Some(CountPref::Planned),
-            head: false,
-            max_rows: None,
-            aggregates_enabled: false,
+            ..DEFAULT
         },
-    )
-    .expect("plans");
+    );
     let s = restgres_sql::count_plan_statement(&req.plan);
     assert_eq!(
         s.sql,

@@ -40,16 +40,8 @@ where
     Fut: std::future::Future<Output = Result<(), String>>,
 {
     let env = db::env()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("building a tokio runtime: {e}"))?;
-    let dbname = runtime.block_on(db::create_test_db(env))?;
-    let _drop_db = db::DropDbGuard {
-        admin_uri: env.admin_uri.clone(),
-        name: dbname.clone(),
-    };
+    let runtime = runner::trial_runtime()?;
+    let (dbname, _drop_db) = runner::trial_database(&runtime, env)?;
     let overrides: BTreeMap<String, toml::Value> = extra
         .iter()
         .map(|(k, v)| {
@@ -170,12 +162,7 @@ async fn client_disconnect(
 }
 
 fn unreachable_database() -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
+    runner::trial_runtime()?.block_on(async {
         // A port nothing listens on: bind one, note it, close it.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())

@@ -47,19 +47,33 @@ pub fn config_text(db_uri: &str, overrides: &BTreeMap<String, toml::Value>) -> R
 /// The trial body for one case file.
 pub fn run_file(file: &CaseFile) -> Result<(), String> {
     let env = db::env()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = trial_runtime()?;
+    // Declared after the runtime so that it runs first, even when a panic unwinds through here.
+    let (dbname, _drop_db) = trial_database(&runtime, env)?;
+    let text = config_text(&db::server_uri(&env.admin_uri, &dbname), &file.config)?;
+    runtime.block_on(serve_and_check(file, &text))
+}
+
+/// The runtime one trial runs on.
+pub fn trial_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("building a tokio runtime: {e}"))?;
+        .map_err(|e| format!("building a tokio runtime: {e}"))
+}
+
+/// The trial's own database, cloned from the template; the guard drops it.
+pub fn trial_database(
+    runtime: &tokio::runtime::Runtime,
+    env: &db::Env,
+) -> Result<(String, db::DropDbGuard), String> {
     let dbname = runtime.block_on(db::create_test_db(env))?;
-    // Declared after the runtime so that it runs first, even when a panic unwinds through here.
-    let _drop_db = db::DropDbGuard {
+    let guard = db::DropDbGuard {
         admin_uri: env.admin_uri.clone(),
         name: dbname.clone(),
     };
-    let text = config_text(&db::server_uri(&env.admin_uri, &dbname), &file.config)?;
-    runtime.block_on(serve_and_check(file, &text))
+    Ok((dbname, guard))
 }
 
 async fn serve_and_check(file: &CaseFile, config_text: &str) -> Result<(), String> {
