@@ -413,3 +413,19 @@ fn hostile_names_stay_quoted() {
         &["1"],
     );
 }
+
+/// Whole statements, reviewed as snapshots: a change to the SQL shape shows up as a diff to read.
+#[test]
+fn snapshots() {
+    let cases = [
+        ("read_filtered_ordered_paged", "select=id,n:name,data->>k&or=(id.lt.3,name.ilike.*x*)&order=id.desc.nullslast&limit=10&offset=20", DEFAULT),
+        ("read_exact_count_csv", "select=id,name&tags=cs.{a,b}&limit=5", Opts { count: Some(CountPref::Exact), format: OutputFormat::Csv, ..DEFAULT }),
+        ("read_single_object_stripped", "id=eq.1", Opts { format: OutputFormat::Object { nulls_stripped: true }, ..DEFAULT }),
+        ("read_aggregates", "select=name,total:amount.sum()::int,count()&doc=wfts(english).cat", DEFAULT),
+        ("read_estimated_count_max_rows", "name=not.is.null", Opts { count: Some(CountPref::Estimated), max_rows: Some(1000), ..DEFAULT }),
+    ];
+    for (name, query, opts) in cases {
+        let (sql, params) = sql_with(query, opts);
+        insta::assert_snapshot!(name, format!("{query}\n---\n{sql}\n---\n{params:?}"));
+    }
+}
