@@ -204,7 +204,10 @@ mod tests {
             (StatusCode::RANGE_NOT_SATISFIABLE, "*/3".into())
         );
         // An offset equal to the total is not past it: PostgREST answers 206 with an empty page.
-        assert_eq!(range_status(3, 0, Some(3)), (StatusCode::PARTIAL_CONTENT, "*/3".into()));
+        assert_eq!(
+            range_status(3, 0, Some(3)),
+            (StatusCode::PARTIAL_CONTENT, "*/3".into())
+        );
     }
 
     #[test]
