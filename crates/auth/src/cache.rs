@@ -1,0 +1,1 @@
+//! The JWT cache (`jwt-cache-max-entries`): verified claims by token, bounded, never past the token's `exp`.

@@ -1,0 +1,1 @@
+//! Token decoding: split, header, signature verification against the configured keys, payload as JSON.
