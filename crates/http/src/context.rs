@@ -13,6 +13,7 @@ pub struct RequestContext<'a> {
     pub headers: &'a [(String, String)],
     pub cookies: &'a [(String, String)],
     pub role: &'a str,
+    /// The verified claims, the role already included (see `restgres_auth::AuthResult`).
     pub claims: &'a Map<String, Value>,
     /// The schema selected for this request.
     pub schema: &'a str,
@@ -37,12 +38,7 @@ pub fn tx_settings(
         out.extend(settings.iter().cloned());
     }
     out.push(("role".to_string(), ctx.role.to_string()));
-    let mut claims = ctx.claims.clone();
-    claims.insert("role".into(), Value::String(ctx.role.to_string()));
-    out.push((
-        "request.jwt.claims".to_string(),
-        Value::Object(claims).to_string(),
-    ));
+    out.push(("request.jwt.claims".to_string(), claims_json(ctx.claims)));
     out.push(("request.method".to_string(), ctx.method.to_string()));
     out.push(("request.path".to_string(), ctx.path.to_string()));
     out.push(("request.headers".to_string(), pairs_json(ctx.headers)));
@@ -52,6 +48,10 @@ pub fn tx_settings(
     }
     out.extend(config.app_settings.iter().cloned());
     out
+}
+
+fn claims_json(claims: &Map<String, Value>) -> String {
+    serde_json::to_string(claims).unwrap_or_else(|_| "{}".to_string())
 }
 
 /// A JSON object of name/value pairs; a repeated name keeps its last value.

@@ -1,6 +1,7 @@
 //! Every error a request can end in, and its one mapping to PostgREST's status, code and JSON body.
 
 use http::StatusCode;
+use restgres_auth::JwtError;
 use restgres_config::ErrorVerbosity;
 use restgres_db::{DbError, PgError};
 use restgres_plan::PlanError;
@@ -42,9 +43,9 @@ pub enum ApiError {
     /// PGRST127, 400
     #[error("Feature not implemented")]
     NotImplemented(String),
-    /// PGRST302, 401
-    #[error("Anonymous access is disabled")]
-    AnonymousDisabled,
+    /// PGRST300, PGRST301, PGRST302, PGRST303
+    #[error(transparent)]
+    Jwt(#[from] JwtError),
 }
 
 /// The response parts of an error.
@@ -115,13 +116,49 @@ impl ApiError {
             ApiError::NotImplemented(d) => {
                 ErrorParts::new(400, "PGRST127", self.to_string()).details(d.clone())
             }
-            ApiError::AnonymousDisabled => {
-                let mut p = ErrorParts::new(401, "PGRST302", self.to_string());
-                p.headers.push(("WWW-Authenticate".into(), "Bearer".into()));
-                p
-            }
+            ApiError::Jwt(e) => jwt_parts(e),
         }
     }
+}
+
+fn jwt_parts(e: &JwtError) -> ErrorParts {
+    let message = e.to_string();
+    let status = if matches!(e, JwtError::SecretMissing) {
+        500
+    } else {
+        401
+    };
+    let mut p = ErrorParts::new(status, e.code(), message.clone());
+    if let Some(d) = e.details() {
+        p.details = Value::String(d.to_string());
+    }
+    match e {
+        JwtError::SecretMissing => {}
+        JwtError::TokenRequired => p.headers.push(("WWW-Authenticate".into(), "Bearer".into())),
+        // RFC 6750: the description is a quoted string (PostgREST writes Haskell's `show` of the message).
+        _ => p.headers.push((
+            "WWW-Authenticate".into(),
+            format!(
+                "Bearer error=\"invalid_token\", error_description={}",
+                quoted(&message)
+            ),
+        )),
+    }
+    p
+}
+
+/// A double-quoted string with `"` and `\\` escaped.
+fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
 }
 
 fn request_parts(e: &RequestError) -> ErrorParts {

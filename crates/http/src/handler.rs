@@ -12,7 +12,6 @@ use restgres_plan::{plan_read, PlanError, ReadInput};
 use restgres_request::prefer::{CountPref, Handling, TxPref};
 use restgres_request::{media, query, range, Preferences};
 use restgres_schema::QualifiedName;
-use serde_json::Map;
 
 /// What a request's path names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +49,15 @@ pub async fn handle<B>(state: &AppState, req: Request<B>) -> Response<Body> {
 }
 
 async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Result<Reply, ApiError> {
+    // Authentication comes first, as in PostgREST: a bad token fails whatever else the request asks.
+    let authorization = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let auth = state
+        .auth
+        .load()
+        .authenticate(authorization.as_deref(), unix_now())?;
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let resource = resource(&path)?;
@@ -112,13 +120,8 @@ async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Res
         },
     )?;
 
-    let role = config.db_anon_role.clone().ok_or(ApiError::AnonymousDisabled)?;
-    if headers.contains_key(http::header::AUTHORIZATION) {
-        return Err(ApiError::NotImplemented(
-            "JWT authentication is not available yet".into(),
-        ));
-    }
-    let claims = Map::new();
+    let role = auth.role;
+    let claims = auth.claims;
     let (plain_headers, cookies) = split_headers(headers);
     let role_settings = state.role_settings.load();
     let ctx = RequestContext {
@@ -152,7 +155,11 @@ async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Res
         main: restgres_sql::read_statement(&read),
         end,
     };
-    let outcome = state.pool.run(tx).await.map_err(|e| ApiError::db(e, false))?;
+    let outcome = state
+        .pool
+        .run(tx)
+        .await
+        .map_err(|e| ApiError::db(e, auth.authenticated))?;
 
     let total = match read.count {
         None => None,
@@ -171,6 +178,13 @@ async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Res
         preference_applied: preference_applied(&prefs, tx_applied),
     };
     read_reply(&read, outcome, total, extra, config.client_error_verbosity)
+}
+
+/// Seconds since the Unix epoch, for token expiry checks.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The schema of this request: `Accept-Profile` (reads) or `Content-Profile` (writes), else the first one.

@@ -1,6 +1,7 @@
 //! The state every request reads: configuration, schema cache, role settings and the pool, swappable on reload.
 
 use arc_swap::{ArcSwap, ArcSwapOption};
+use restgres_auth::Authenticator;
 use restgres_config::AppConfig;
 use restgres_db::introspect::RoleSettings;
 use restgres_db::Pool;
@@ -12,17 +13,34 @@ pub struct AppState {
     /// `None` until the first successful load (requests then get 503 PGRST002).
     pub schema: ArcSwapOption<SchemaCache>,
     pub role_settings: ArcSwap<RoleSettings>,
+    /// JWT verification built from the configuration (keys parsed once, with its cache).
+    pub auth: ArcSwap<Authenticator>,
     pub pool: Pool,
 }
 
 impl AppState {
-    pub fn new(config: AppConfig, pool: Pool) -> Self {
+    pub fn new(config: AppConfig, auth: Authenticator, pool: Pool) -> Self {
         AppState {
             config: ArcSwap::from_pointee(config),
             schema: ArcSwapOption::empty(),
             role_settings: ArcSwap::from_pointee(RoleSettings::new()),
+            auth: ArcSwap::from_pointee(auth),
             pool,
         }
+    }
+
+    /// The authenticator for a configuration (keys, role claim path, audience, anonymous role, cache).
+    pub fn authenticator(
+        config: &AppConfig,
+    ) -> Result<Authenticator, restgres_auth::authenticator::AuthConfigError> {
+        Authenticator::new(&restgres_auth::AuthSettings {
+            jwt_secret: config.jwt_secret.as_deref(),
+            jwt_secret_is_base64: config.jwt_secret_is_base64,
+            jwt_aud: config.jwt_aud.as_deref(),
+            jwt_role_claim_key: &config.jwt_role_claim_key,
+            db_anon_role: config.db_anon_role.as_deref(),
+            jwt_cache_max_entries: config.jwt_cache_max_entries as usize,
+        })
     }
 
     /// Loads the schema cache and role settings; on failure the previous ones keep serving.

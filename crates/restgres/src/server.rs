@@ -14,6 +14,8 @@ use tokio::task::JoinHandle;
 pub enum StartError {
     #[error("db-uri: {0}")]
     DbUri(String),
+    #[error("{0}")]
+    Auth(#[from] restgres_auth::authenticator::AuthConfigError),
     #[error("cannot listen on {host}:{port}: {source}")]
     Listen {
         host: String,
@@ -40,6 +42,7 @@ pub fn config_from_text(text: &str) -> Result<AppConfig, String> {
 /// Connects, loads the schema cache and starts listening on `server-host`/`server-port` (0 = any free port).
 /// When the database is not reachable yet, the server starts anyway (answering 503) and keeps retrying.
 pub async fn start(config: AppConfig) -> Result<Running, StartError> {
+    let auth = AppState::authenticator(&config)?;
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let conn = restgres_db::connect::connection_config(&config.db_uri, &env).map_err(StartError::DbUri)?;
     tracing::info!("Connecting to {}", restgres_db::connect::describe(&conn));
@@ -65,7 +68,7 @@ pub async fn start(config: AppConfig) -> Result<Running, StartError> {
         port: config.server_port,
         source,
     })?;
-    let state = Arc::new(AppState::new(config, pool));
+    let state = Arc::new(AppState::new(config, auth, pool));
 
     // The first load is awaited so a started server answers at once; failures retry in the background.
     let first = load_schema(&state).await;
