@@ -7,8 +7,8 @@ use crate::{claims, jwt, JwtError};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-/// Verified claims, shared between the cache and requests.
-pub type Claims = Arc<Map<String, Value>>;
+/// Verified claims (always a JSON object), shared between the cache and requests.
+pub type Claims = Arc<Value>;
 
 /// What authentication settles for one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,17 +67,18 @@ impl Authenticator {
     /// Authenticates a request from its `Authorization` header at `now` (seconds since the epoch).
     pub fn authenticate(&self, authorization: Option<&str>, now: i64) -> Result<AuthResult, JwtError> {
         let claims = match bearer_token(authorization) {
-            None => Arc::new(Map::new()),
+            None => Arc::new(Value::Object(Map::new())),
             Some(token) => self.verified_claims(token, now)?,
         };
-        claims::validate(&claims, now, self.aud.as_deref())?;
-        let role = match self.role_path.first_match(&Value::Object((*claims).clone())) {
+        let object = claims.as_object().ok_or(JwtError::ParsingClaimsFailed)?;
+        claims::validate(object, now, self.aud.as_deref())?;
+        let role = match self.role_path.first_match(&claims) {
             Some(Value::String(s)) => s.clone(),
             // PostgREST uses the JSON text of a non-string role value.
             Some(other) => other.to_string(),
             None => self.anon_role.clone().ok_or(JwtError::TokenRequired)?,
         };
-        let mut claims = (*claims).clone();
+        let mut claims = object.clone();
         claims.insert("role".to_string(), Value::String(role.clone()));
         let authenticated = self.anon_role.as_deref() != Some(role.as_str());
         Ok(AuthResult {
@@ -96,9 +97,10 @@ impl Authenticator {
         if let Some(hit) = self.cache.get(token, now) {
             return Ok(hit);
         }
-        let claims = Arc::new(jwt::decode(keys, token)?);
-        self.cache
-            .insert(token, claims.clone(), claims::expires_at(&claims));
+        let decoded = jwt::decode(keys, token)?;
+        let expires_at = claims::expires_at(&decoded);
+        let claims = Arc::new(Value::Object(decoded));
+        self.cache.insert(token, claims.clone(), expires_at);
         Ok(claims)
     }
 
