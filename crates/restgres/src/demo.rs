@@ -166,8 +166,7 @@ fn percent_encode(s: &str) -> String {
 
 /// What to print once the demo serves at `base_url` (e.g. `http://localhost:3000`): curl lines that work.
 ///
-/// RPC (`/rpc/books_by_author`) and JWT examples (`DEMO_USER_JWT` reading `/loans`) join these once those
-/// features land.
+/// An RPC example (`/rpc/books_by_author`) joins these once functions are served.
 pub fn banner(base_url: &str) -> String {
     let url = base_url.trim_end_matches('/');
     format!(
@@ -188,7 +187,11 @@ pub fn banner(base_url: &str) -> String {
          curl -i '{url}/books?select=id,title&order=id' -H 'Range: 0-4' -H 'Prefer: count=exact'\n\
          \n\
          # A view: books on the shelf now\n\
-         curl '{url}/available_books?select=title,author_name&order=title'\n"
+         curl '{url}/available_books?select=title,author_name&order=title'\n\
+         \n\
+         # Loans are private: anonymous gets 401, a signed-in member sees only their own (row-level security)\n\
+         curl '{url}/loans'\n\
+         curl '{url}/loans' -H 'Authorization: Bearer {DEMO_USER_JWT}'\n"
     )
 }
 
