@@ -4,6 +4,8 @@
 pub mod fuzzy;
 pub mod introspect;
 pub mod model;
+pub mod relationships;
 mod views;
 
 pub use model::*;
+pub use relationships::{Cardinality, Junction, Relationship, RelationshipError, RelationshipKind};
