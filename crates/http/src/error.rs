@@ -191,6 +191,20 @@ fn plan_parts(e: &PlanError) -> ErrorParts {
         PlanError::NoRelationship { parent, child, schema } => ErrorParts::new(400, "PGRST200", msg).details(format!(
             "Searched for a foreign key relationship between '{parent}' and '{child}' in the schema '{schema}', but no matches were found."
         )),
+        PlanError::Relationship(r) => {
+            let (status, code) = match r {
+                restgres_schema::RelationshipError::NotFound { .. } => (400, "PGRST200"),
+                restgres_schema::RelationshipError::Ambiguous { .. } => (300, "PGRST201"),
+            };
+            let mut p = ErrorParts::new(status, code, msg);
+            p.details = r.details();
+            p.hint = r.hint().map_or(Value::Null, Value::String);
+            p
+        }
+        PlanError::RelatedOrderNotToOne { origin, target } => ErrorParts::new(400, "PGRST118", msg)
+            .details(format!("'{origin}' and '{target}' do not form a many-to-one or one-to-one relationship")),
+        PlanError::UnacceptableFilter { .. } => ErrorParts::new(400, "PGRST120", msg)
+            .details("Only is null or not is null filters are allowed on embedded resources"),
         PlanError::NotEmbedded { name } => ErrorParts::new(400, "PGRST108", msg)
             .hint(format!("Verify that '{name}' is included in the 'select' query parameter.")),
         PlanError::AggregatesDisabled => ErrorParts::new(400, "PGRST123", msg),

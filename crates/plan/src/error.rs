@@ -1,7 +1,7 @@
 //! Errors found while resolving a request against the schema cache.
 
 /// Each variant is one PostgREST error; the HTTP layer maps them to codes and statuses.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {
     /// An error of the request itself found while planning (e.g. an empty range).
     #[error(transparent)]
@@ -19,13 +19,22 @@ pub enum PlanError {
     /// PGRST107, 406
     #[error("None of these media types are available: {}", .requested.join(", "))]
     NotAcceptable { requested: Vec<String> },
-    /// PGRST200, 400: embedding needs a relationship (resource embedding is resolved elsewhere).
+    /// PGRST200, 400: a relationship's target is not in the schema cache.
     #[error("Could not find a relationship between '{parent}' and '{child}' in the schema cache")]
     NoRelationship {
         parent: String,
         child: String,
         schema: String,
     },
+    /// PGRST200 / PGRST201: no relationship or several for an embed.
+    #[error(transparent)]
+    Relationship(#[from] restgres_schema::RelationshipError),
+    /// PGRST118, 400
+    #[error("A related order on '{target}' is not possible")]
+    RelatedOrderNotToOne { origin: String, target: String },
+    /// PGRST120, 400
+    #[error("Bad operator on the '{target}' embedded resource")]
+    UnacceptableFilter { target: String },
     /// PGRST108, 400: a filter, order or range on an embed that is not in `select`.
     #[error("'{name}' is not an embedded resource in this request")]
     NotEmbedded { name: String },

@@ -1,12 +1,13 @@
 //! SQL for reads: the main statement that returns the body built by PostgreSQL, and the planned-count EXPLAIN.
 
-use crate::builder::{array_literal, quote_qualified, Sql, Statement};
+use crate::builder::{array_literal, quote_ident, quote_qualified, Sql, Statement};
 use restgres_plan::cast::CastType;
-use restgres_plan::{OutputFormat, PCondition, PField, POrder, PSelect, ReadPlan, ReadRequest};
+use restgres_plan::{EmbedPlan, OutputFormat, PCondition, PField, POrder, PSelect, ReadPlan, ReadRequest};
 use restgres_request::prefer::CountPref;
 use restgres_request::{
     AggregateFn, Direction, FtsOperator, IsValue, JsonKey, LogicOp, Nulls, Operation, Operator, Quantifier,
 };
+use restgres_schema::{Cardinality, Relationship, RelationshipKind};
 
 /// Columns of every main statement, in order: total_result_set (int8, null unless counted), page_total (int8),
 /// body (json or text), response_headers (text), response_status (text).
@@ -91,20 +92,108 @@ fn body_expr(format: OutputFormat, head: bool) -> &'static str {
     }
 }
 
-fn select_query(sql: &mut Sql, plan: &ReadPlan, with_range: bool) {
-    let from = quote_qualified(&plan.from);
-    sql.push("SELECT ");
-    for (i, item) in plan.select.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
+/// How a level names its relation: by its qualified name at the top, by its alias below.
+struct Names {
+    /// Prefix for columns: `"api"."books"` or `"authors_1"`.
+    qual: String,
+    /// The whole-row reference passed to computed relationships: `"books"` or `"authors_1"`.
+    row: String,
+}
+
+impl Names {
+    fn of(plan: &ReadPlan) -> Names {
+        match &plan.alias {
+            Some(a) => Names {
+                qual: quote_ident(a),
+                row: quote_ident(a),
+            },
+            None => Names {
+                qual: quote_qualified(&plan.from),
+                row: quote_ident(&plan.from.name),
+            },
         }
-        select_item(sql, &from, item);
     }
-    sql.push(" FROM ").push(&from);
-    where_clause(sql, &from, &plan.conditions);
-    group_by(sql, &from, plan);
-    if with_range {
-        order_by(sql, &from, &plan.order);
+}
+
+/// What a level's query is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The rows themselves, ordered and paged.
+    Rows,
+    /// Only to count them: no output columns, no order or range, only the joins that filter.
+    Count,
+}
+
+fn select_query(sql: &mut Sql, plan: &ReadPlan, with_range: bool) {
+    level(sql, plan, None, if with_range { Mode::Rows } else { Mode::Count });
+}
+
+fn count_query(sql: &mut Sql, plan: &ReadPlan, limit: Option<i64>) {
+    level(sql, plan, None, Mode::Count);
+    if let Some(l) = limit {
+        sql.push(" LIMIT ").param(l.to_string());
+    }
+}
+
+/// One level: `SELECT ... FROM relation [embeds as lateral joins] WHERE ... GROUP BY ... ORDER BY ... LIMIT`.
+/// `parent` is the relationship from the parent level and the parent's names, for embedded levels.
+fn level(sql: &mut Sql, plan: &ReadPlan, parent: Option<(&Relationship, &Names)>, mode: Mode) {
+    let names = Names::of(plan);
+    let jsonb = plan.has_aggregates();
+    sql.push("SELECT ");
+    if mode == Mode::Count {
+        sql.push("1");
+    } else {
+        let mut first = true;
+        let mut sep = |sql: &mut Sql| {
+            if !first {
+                sql.push(", ");
+            }
+            first = false;
+        };
+        for item in &plan.select {
+            sep(sql);
+            select_item(sql, &names.qual, item);
+        }
+        for e in plan.embeds.iter().filter(|e| e.outputs()) {
+            sep(sql);
+            embed_output(sql, e);
+        }
+        if first {
+            // Nothing selected (`embed()`): the rows still decide the embed's presence.
+            sql.push("1");
+        }
+    }
+    sql.push(" FROM ");
+    match parent {
+        None => {
+            sql.push(&names.qual);
+        }
+        Some((rel, parent_names)) => {
+            from_related(sql, plan, rel, &names, parent_names);
+        }
+    }
+    for e in &plan.embeds {
+        // Counting needs only the joins that can drop rows (or that grouping refers to).
+        if mode == Mode::Rows || e.inner || jsonb || filters_on(&plan.conditions, &e.lateral) {
+            lateral(sql, e, &names, jsonb && mode == Mode::Rows);
+        }
+    }
+    let mut first = true;
+    if let Some((rel, parent_names)) = parent {
+        for cond in join_conditions(rel, &names.qual, &junction_alias(plan), &parent_names.qual) {
+            sql.push(if first { " WHERE " } else { " AND " }).push(&cond);
+            first = false;
+        }
+    }
+    for c in &plan.conditions {
+        sql.push(if first { " WHERE " } else { " AND " });
+        first = false;
+        condition(sql, &names.qual, c);
+    }
+    group_by(sql, &names.qual, plan);
+    if mode == Mode::Rows {
+        order_by(sql, &names, &plan.order);
         if plan.range != restgres_request::RowRange::all() {
             sql.push(" LIMIT ");
             match plan.range.limit {
@@ -116,21 +205,143 @@ fn select_query(sql: &mut Sql, plan: &ReadPlan, with_range: bool) {
     }
 }
 
-fn count_query(sql: &mut Sql, plan: &ReadPlan, limit: Option<i64>) {
-    let from = quote_qualified(&plan.from);
-    sql.push("SELECT 1 FROM ").push(&from);
-    where_clause(sql, &from, &plan.conditions);
-    group_by(sql, &from, plan);
-    if let Some(l) = limit {
-        sql.push(" LIMIT ").param(l.to_string());
+/// Whether a condition (at any depth) tests the presence of this embed.
+fn filters_on(conditions: &[PCondition], lateral: &str) -> bool {
+    conditions.iter().any(|c| match c {
+        PCondition::EmbedNull { lateral: l, .. } => l == lateral,
+        PCondition::Tree { children, .. } => filters_on(children, lateral),
+        PCondition::Filter { .. } => false,
+    })
+}
+
+fn junction_alias(plan: &ReadPlan) -> String {
+    format!("{}_j", plan.alias.as_deref().unwrap_or(&plan.from.name))
+}
+
+/// `FROM` of an embedded level: the target relation, through the junction or the function.
+fn from_related(sql: &mut Sql, plan: &ReadPlan, rel: &Relationship, names: &Names, parent: &Names) {
+    match &rel.kind {
+        RelationshipKind::Computed { function, .. } => {
+            sql.push(&quote_qualified(function))
+                .push("(")
+                .push(&parent.row)
+                .push(") AS ")
+                .push(&names.qual);
+        }
+        RelationshipKind::ForeignKey { .. } => {
+            sql.push(&quote_qualified(&plan.from))
+                .push(" AS ")
+                .push(&names.qual);
+            if let Cardinality::ManyToMany(j) = &rel.cardinality {
+                let ja = quote_ident(&junction_alias(plan));
+                sql.push(" INNER JOIN ")
+                    .push(&quote_qualified(&j.table))
+                    .push(" AS ")
+                    .push(&ja)
+                    .push(" ON ");
+                for (i, (jc, tc)) in j.target_columns.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(" AND ");
+                    }
+                    sql.push(&format!(
+                        "{ja}.{} = {}.{}",
+                        quote_ident(jc),
+                        names.qual,
+                        quote_ident(tc)
+                    ));
+                }
+            }
+        }
     }
 }
 
-fn where_clause(sql: &mut Sql, from: &str, conditions: &[PCondition]) {
-    for (i, c) in conditions.iter().enumerate() {
-        sql.push(if i == 0 { " WHERE " } else { " AND " });
-        condition(sql, from, c);
+/// The conditions tying an embedded level's rows to the parent row.
+fn join_conditions(rel: &Relationship, child: &str, junction: &str, parent: &str) -> Vec<String> {
+    match (&rel.kind, &rel.cardinality) {
+        (RelationshipKind::Computed { .. }, _) => Vec::new(),
+        (RelationshipKind::ForeignKey { .. }, Cardinality::ManyToMany(j)) => {
+            let ja = quote_ident(junction);
+            j.source_columns
+                .iter()
+                .map(|(sc, jc)| format!("{ja}.{} = {parent}.{}", quote_ident(jc), quote_ident(sc)))
+                .collect()
+        }
+        (RelationshipKind::ForeignKey { columns, .. }, _) => columns
+            .iter()
+            .map(|(sc, tc)| format!("{child}.{} = {parent}.{}", quote_ident(tc), quote_ident(sc)))
+            .collect(),
     }
+}
+
+/// What an embed adds to its parent's select list.
+fn embed_output(sql: &mut Sql, e: &EmbedPlan) {
+    let lat = quote_ident(&e.lateral);
+    if e.spread {
+        sql.push(&lat).push(".*");
+    } else if e.to_one() {
+        sql.push(&format!("{lat}.\"pgrst_json\" AS ")).ident(&e.key);
+    } else {
+        sql.push(&format!("COALESCE({lat}.\"pgrst_json\", '[]') AS "))
+            .ident(&e.key);
+    }
+}
+
+/// `LEFT|INNER JOIN LATERAL (...) AS "pgrst_n" ON TRUE`: the embedded rows as JSON (or as columns for a
+/// spread). `jsonb` when the parent groups by the embed (json has no equality).
+fn lateral(sql: &mut Sql, e: &EmbedPlan, parent: &Names, jsonb: bool) {
+    let lat = quote_ident(&e.lateral);
+    let rows = quote_ident(&format!("{}_r", e.lateral));
+    sql.push(if e.inner {
+        " INNER JOIN LATERAL ("
+    } else {
+        " LEFT JOIN LATERAL ("
+    });
+    let child = |sql: &mut Sql| level(sql, &e.plan, Some((&e.relationship, parent)), Mode::Rows);
+    // A to-many aggregate always yields a row; with !inner, none when there are no children.
+    let having = if e.inner {
+        " HAVING pg_catalog.count(*) > 0"
+    } else {
+        ""
+    };
+    match (e.spread, e.to_one()) {
+        (false, true) => {
+            sql.push("SELECT row_to_json(").push(&rows).push(".*)");
+            if jsonb {
+                sql.push("::jsonb");
+            }
+            sql.push(" AS \"pgrst_json\" FROM (");
+            child(sql);
+            sql.push(") AS ").push(&rows);
+        }
+        (false, false) => {
+            sql.push(if jsonb {
+                "SELECT jsonb_agg("
+            } else {
+                "SELECT json_agg("
+            });
+            sql.push(&rows).push(".*) AS \"pgrst_json\" FROM (");
+            child(sql);
+            sql.push(") AS ").push(&rows).push(having);
+        }
+        (true, true) => child(sql),
+        (true, false) => {
+            sql.push("SELECT ");
+            for (i, k) in e.spread_keys.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                let col = quote_ident(k);
+                sql.push(&format!("COALESCE(json_agg({rows}.{col}), '[]') AS {col}"));
+            }
+            if e.spread_keys.is_empty() {
+                sql.push("1");
+            }
+            sql.push(" FROM (");
+            child(sql);
+            sql.push(") AS ").push(&rows).push(having);
+        }
+    }
+    sql.push(") AS ").push(&lat).push(" ON TRUE");
 }
 
 fn group_by(sql: &mut Sql, from: &str, plan: &ReadPlan) {
@@ -138,6 +349,10 @@ fn group_by(sql: &mut Sql, from: &str, plan: &ReadPlan) {
         return;
     }
     let mut first = true;
+    let mut sep = |sql: &mut Sql| {
+        sql.push(if first { " GROUP BY " } else { ", " });
+        first = false;
+    };
     for item in &plan.select {
         if let PSelect::Column {
             field,
@@ -147,8 +362,7 @@ fn group_by(sql: &mut Sql, from: &str, plan: &ReadPlan) {
             ..
         } = item
         {
-            sql.push(if first { " GROUP BY " } else { ", " });
-            first = false;
+            sep(sql);
             match alias {
                 Some(a) => {
                     sql.ident(a);
@@ -157,12 +371,33 @@ fn group_by(sql: &mut Sql, from: &str, plan: &ReadPlan) {
             }
         }
     }
+    for e in plan.embeds.iter().filter(|e| e.outputs() && !e.spread) {
+        sep(sql);
+        sql.push(&quote_ident(&e.lateral)).push(".\"pgrst_json\"");
+    }
 }
 
-fn order_by(sql: &mut Sql, from: &str, order: &[POrder]) {
+fn order_by(sql: &mut Sql, names: &Names, order: &[POrder]) {
     for (i, term) in order.iter().enumerate() {
         sql.push(if i == 0 { " ORDER BY " } else { ", " });
-        field_expr(sql, from, &term.field);
+        match &term.related {
+            None => field_expr(sql, &names.qual, &term.field),
+            Some(r) => {
+                // The to-one row's column, looked up with the same join as the embed.
+                let alias = quote_ident(&r.alias);
+                sql.push("(SELECT ");
+                field_expr(sql, &alias, &term.field);
+                sql.push(" FROM ")
+                    .push(&quote_qualified(&r.relationship.target))
+                    .push(" AS ")
+                    .push(&alias);
+                let conds = join_conditions(&r.relationship, &alias, "", &names.qual);
+                for (i, c) in conds.iter().enumerate() {
+                    sql.push(if i == 0 { " WHERE " } else { " AND " }).push(c);
+                }
+                sql.push(" LIMIT 1)");
+            }
+        }
         match term.direction {
             Some(Direction::Asc) => sql.push(" ASC"),
             Some(Direction::Desc) => sql.push(" DESC"),
@@ -279,6 +514,10 @@ fn condition(sql: &mut Sql, from: &str, c: &PCondition) {
                 sql.push("TRUE");
             }
             sql.push(")");
+        }
+        PCondition::EmbedNull { lateral, is_null } => {
+            sql.push(&quote_ident(lateral)).push(".\"pgrst_json\"");
+            sql.push(if *is_null { " IS NULL" } else { " IS NOT NULL" });
         }
         PCondition::Filter {
             field,
