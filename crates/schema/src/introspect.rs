@@ -4,7 +4,9 @@
 //! the statement fast on catalogs with tens of thousands of relations, the document names types, relations
 //! and columns by number where they repeat, and `decode` resolves them (see the comments in the SQL).
 
-use crate::model::{Column, ForeignKey, QualifiedName, RelationKind, Routine, SchemaCache, Table};
+use crate::model::{
+    Column, ComputedRelationship, ForeignKey, QualifiedName, RelationKind, Routine, SchemaCache, Table,
+};
 use crate::views::top_level_targets;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -124,11 +126,29 @@ pub fn decode(json: &str) -> Result<SchemaCache, DecodeError> {
         overloads.sort_by_key(|r| r.params.len());
     }
 
-    Ok(SchemaCache {
+    let computed_relationships = raw
+        .computed_relationships
+        .into_iter()
+        .map(
+            |(fn_schema, fn_name, src_schema, src_name, dst_schema, dst_name, to_one)| ComputedRelationship {
+                function: QualifiedName::new(fn_schema, fn_name),
+                source: QualifiedName::new(src_schema, src_name),
+                target: QualifiedName::new(dst_schema, dst_name),
+                to_one,
+            },
+        )
+        .collect();
+
+    let cache = SchemaCache {
         tables,
         foreign_keys,
         routines,
-    })
+        computed_relationships,
+        relationship_index: Default::default(),
+    };
+    // Built here so that the first embed of a request does not pay for it.
+    cache.index_relationships();
+    Ok(cache)
 }
 
 /// What resolving numbers to names needs to know of a relation.
@@ -370,12 +390,14 @@ fn decode_foreign_key(
     let referenced = relations
         .get(&fk.referenced)
         .ok_or_else(|| unknown(fk.referenced))?;
-    // PostgREST compares the key's columns in key order with each primary key's or unique constraint's
-    // columns in column order, so a key over (b, a) against unique (a, b) is not one-to-one.
+    // As PostgREST (since 12.2.3): one-to-one when the key's columns are those of a primary key or unique
+    // constraint of the table, in any order (both sides compared sorted by column number).
+    let mut key_columns = fk.columns.clone();
+    key_columns.sort_unstable();
     let one_to_one = table.keys.iter().any(|k| {
         let mut sorted = k.columns.clone();
         sorted.sort_unstable();
-        sorted == fk.columns
+        sorted == key_columns
     });
     Ok(ForeignKey {
         name: fk.name.clone(),
@@ -396,6 +418,10 @@ struct RawDocument {
     /// (view oid, query tree of the view's `_RETURN` rule)
     views: Vec<(u32, String)>,
     routines: Vec<Routine>,
+    /// (function schema, name, argument relation schema, name, result relation schema, name, to-one); absent
+    /// from documents of older versions of the query.
+    #[serde(default)]
+    computed_relationships: Vec<(String, String, String, String, String, String, bool)>,
 }
 
 /// A (type, modifier) pair some column uses.
@@ -604,8 +630,9 @@ mod tests {
     }
 
     #[test]
-    fn one_to_one_compares_key_order_with_column_order() {
-        // PostgREST's quirk, kept: a key over (b, a) matches no unique (a, b), a key over (a, b) does.
+    fn one_to_one_ignores_column_order() {
+        // A key over (b, a) matches unique (a, b) as a key over (a, b) does: PostgREST compares the sorted
+        // column numbers since 12.2.3 (#3659; it compared the key's order with the sorted constraint before).
         let doc = json!({
             "types": [int4()],
             "tables": [
@@ -628,7 +655,7 @@ mod tests {
             .map(|f| (f.name.as_str(), f.one_to_one))
             .collect();
         assert!(by_name["in_order"]);
-        assert!(!by_name["swapped"]);
+        assert!(by_name["swapped"]);
     }
 
     #[test]

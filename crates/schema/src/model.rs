@@ -1,6 +1,7 @@
 //! The schema cache model: relations, columns, keys and routines of the exposed schemas.
 
 use crate::fuzzy;
+use crate::relationships::RelationshipIndexCell;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -225,6 +226,18 @@ impl Routine {
     }
 }
 
+/// A function PostgREST treats as a relationship ("computed relationship"): it takes one argument of
+/// `source`'s row type and returns `target`'s. Functions of any schema count, as in PostgREST; both relations
+/// are in the exposed schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComputedRelationship {
+    pub function: QualifiedName,
+    pub source: QualifiedName,
+    pub target: QualifiedName,
+    /// The function returns one row: it is not `SETOF`, or it is declared `ROWS 1`.
+    pub to_one: bool,
+}
+
 /// Everything loaded in one introspection.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SchemaCache {
@@ -236,6 +249,13 @@ pub struct SchemaCache {
     pub foreign_keys: Vec<ForeignKey>,
     /// Routines by schema-qualified name; overloads share a key.
     pub routines: HashMap<QualifiedName, Vec<Routine>>,
+    /// Functions that define computed relationships, sorted by function name.
+    #[serde(default)]
+    pub computed_relationships: Vec<ComputedRelationship>,
+    /// The relationships of every relation, built from the fields above on first use (`decode` builds it
+    /// right away); see `relationships`.
+    #[serde(skip)]
+    pub(crate) relationship_index: RelationshipIndexCell,
 }
 
 impl SchemaCache {

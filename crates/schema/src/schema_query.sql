@@ -259,6 +259,25 @@ routines AS (
   CROSS JOIN LATERAL (SELECT (SELECT b.base FROM bases b WHERE b.oid = p.prorettype) AS base) rt
   JOIN pg_type t ON t.oid = COALESCE(rt.base, p.prorettype)
   WHERE t.oid <> 'trigger'::regtype AND a.callable
+),
+-- PostgREST's computed relationships: functions of any schema with one argument of a relation's row type
+-- that return a relation's row type, both relations in the exposed schemas (partitions included, as there).
+-- The result is to-one unless it is SETOF without ROWS 1.
+-- [function schema, function name, argument relation schema, name, result relation schema, name, to-one]
+computed_relationships AS (
+  SELECT json_agg(json_build_array(
+    fn.nspname, p.proname, src_ns.nspname, src.typname, dst_ns.nspname, dst.typname,
+    NOT p.proretset OR p.prorows = 1
+  ) ORDER BY fn.nspname, p.proname, p.oid) AS doc
+  FROM pg_proc p
+  JOIN pg_namespace fn ON fn.oid = p.pronamespace
+  JOIN pg_type src ON src.oid = p.proargtypes[0]
+  JOIN pg_class src_rel ON src_rel.oid = src.typrelid AND src_rel.relkind IN ('r', 'v', 'm', 'f', 'p')
+  JOIN schemas src_ns ON src_ns.oid = src.typnamespace
+  JOIN pg_type dst ON dst.oid = p.prorettype
+  JOIN pg_class dst_rel ON dst_rel.oid = dst.typrelid AND dst_rel.relkind IN ('r', 'v', 'm', 'f', 'p')
+  JOIN schemas dst_ns ON dst_ns.oid = dst.typnamespace
+  WHERE p.pronargs = 1
 )
 SELECT json_build_object(
   'types', COALESCE((SELECT doc FROM types), '[]'::json),
@@ -266,6 +285,7 @@ SELECT json_build_object(
   'foreign_keys', COALESCE((SELECT doc FROM foreign_keys), '[]'::json),
   'other_relations', COALESCE((SELECT doc FROM other_relations), '[]'::json),
   'views', COALESCE((SELECT doc FROM views), '[]'::json),
-  'routines', COALESCE((SELECT doc FROM routines), '[]'::json)
+  'routines', COALESCE((SELECT doc FROM routines), '[]'::json),
+  'computed_relationships', COALESCE((SELECT doc FROM computed_relationships), '[]'::json)
 )::text
 ) END
