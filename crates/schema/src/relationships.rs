@@ -264,23 +264,33 @@ impl fmt::Debug for RelationshipIndexCell {
 impl RelationshipIndex {
     fn build(cache: &SchemaCache) -> RelationshipIndex {
         let exposed = |name: &QualifiedName| cache.tables.contains_key(name);
-        let mut detected: Vec<Relationship> = Vec::with_capacity(cache.foreign_keys.len() * 2);
-        // Many-to-one keys by the relation holding them: the candidates for junctions.
-        let mut many_to_one: HashMap<&QualifiedName, Vec<&ForeignKey>> = HashMap::new();
+        // A computed relationship takes the place of all detected ones from its source to the relation named
+        // like the function (schema included).
+        let overridden: HashSet<(&QualifiedName, &QualifiedName)> = cache
+            .computed_relationships
+            .iter()
+            .map(|c| (&c.source, &c.function))
+            .collect();
+        let mut index = RelationshipIndex {
+            by_source: HashMap::with_capacity(cache.tables.len()),
+        };
+        let mut add = |rel: Relationship| {
+            if overridden.is_empty() || !overridden.contains(&(&rel.source, &rel.target)) {
+                index.add(rel);
+            }
+        };
+
+        // Many-to-one keys: the candidates for junction keys.
+        let mut many_to_one: Vec<&ForeignKey> = Vec::new();
         for fk in &cache.foreign_keys {
             // Keys with an end outside the exposed relations relate nothing (PostgREST's removeInternal);
             // partitions are not relations of the cache.
             if !exposed(&fk.table) || !exposed(&fk.referenced) {
                 continue;
             }
-            let columns: Vec<(String, String)> = fk
-                .columns
-                .iter()
-                .cloned()
-                .zip(fk.referenced_columns.iter().cloned())
-                .collect();
-            let inverse: Vec<(String, String)> =
-                columns.iter().map(|(a, b)| (b.clone(), a.clone())).collect();
+            let pairs = |from: &[String], to: &[String]| -> Vec<(String, String)> {
+                from.iter().cloned().zip(to.iter().cloned()).collect()
+            };
             let (forward, backward) = if fk.one_to_one {
                 (
                     Cardinality::OneToOne {
@@ -291,31 +301,34 @@ impl RelationshipIndex {
                     },
                 )
             } else {
-                many_to_one.entry(&fk.table).or_default().push(fk);
+                many_to_one.push(fk);
                 (Cardinality::ManyToOne, Cardinality::OneToMany)
             };
-            detected.push(Relationship {
+            add(Relationship {
                 source: fk.table.clone(),
                 target: fk.referenced.clone(),
                 cardinality: forward,
                 kind: RelationshipKind::ForeignKey {
                     constraint: fk.name.clone(),
-                    columns,
+                    columns: pairs(&fk.columns, &fk.referenced_columns),
                 },
             });
-            detected.push(Relationship {
+            add(Relationship {
                 source: fk.referenced.clone(),
                 target: fk.table.clone(),
                 cardinality: backward,
                 kind: RelationshipKind::ForeignKey {
                     constraint: fk.name.clone(),
-                    columns: inverse,
+                    columns: pairs(&fk.referenced_columns, &fk.columns),
                 },
             });
         }
 
-        for (junction, keys) in &many_to_one {
-            let Some(table) = cache.tables.get(*junction) else {
+        // `foreign_keys` is sorted by relation already (decode sorts it), which makes this sort cheap.
+        many_to_one.sort_by(|a, b| a.table.cmp(&b.table));
+        for keys in many_to_one.chunk_by(|a, b| a.table == b.table) {
+            let [first, _, ..] = keys else { continue };
+            let Some(table) = cache.tables.get(&first.table) else {
                 continue;
             };
             // Every column of both keys must be in the primary key (extra key columns are allowed); a unique
@@ -331,11 +344,11 @@ impl RelationshipIndex {
                     if from.name == to.name {
                         continue;
                     }
-                    detected.push(Relationship {
+                    add(Relationship {
                         source: from.referenced.clone(),
                         target: to.referenced.clone(),
                         cardinality: Cardinality::ManyToMany(Junction {
-                            table: (*junction).clone(),
+                            table: first.table.clone(),
                             constraint_source: from.name.clone(),
                             constraint_target: to.name.clone(),
                             source_columns: from
@@ -360,21 +373,8 @@ impl RelationshipIndex {
             }
         }
 
-        // A computed relationship takes the place of all detected ones from its source to the relation named
-        // like the function (schema included).
-        let overridden: HashSet<(&QualifiedName, &QualifiedName)> = cache
-            .computed_relationships
-            .iter()
-            .map(|c| (&c.source, &c.function))
-            .collect();
-        let mut by_source: HashMap<QualifiedName, Vec<Relationship>> = HashMap::new();
-        for rel in detected {
-            if !overridden.contains(&(&rel.source, &rel.target)) {
-                by_source.entry(rel.source.clone()).or_default().push(rel);
-            }
-        }
         for c in &cache.computed_relationships {
-            by_source.entry(c.source.clone()).or_default().push(Relationship {
+            index.add(Relationship {
                 source: c.source.clone(),
                 target: c.target.clone(),
                 cardinality: if c.to_one {
@@ -388,10 +388,19 @@ impl RelationshipIndex {
                 },
             });
         }
-        for rels in by_source.values_mut() {
+        for rels in index.by_source.values_mut() {
             rels.sort_by(postgrest_order);
         }
-        RelationshipIndex { by_source }
+        index
+    }
+
+    fn add(&mut self, rel: Relationship) {
+        match self.by_source.get_mut(&rel.source) {
+            Some(rels) => rels.push(rel),
+            None => {
+                self.by_source.insert(rel.source.clone(), vec![rel]);
+            }
+        }
     }
 }
 
