@@ -98,8 +98,9 @@ impl Relationship {
         }
     }
 
-    /// The key's name, for keys of one-to-many, many-to-one and one-to-one relationships.
-    fn constraint(&self) -> Option<&str> {
+    /// The key's name, for one-to-many, many-to-one and one-to-one relationships (many-to-many ones name
+    /// their two keys in the junction).
+    pub fn constraint(&self) -> Option<&str> {
         match (&self.kind, &self.cardinality) {
             (_, Cardinality::ManyToMany(_)) | (RelationshipKind::Computed { .. }, _) => None,
             (RelationshipKind::ForeignKey { constraint, .. }, _) => Some(constraint),
