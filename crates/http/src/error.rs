@@ -203,8 +203,9 @@ fn plan_parts(e: &PlanError) -> ErrorParts {
         }
         PlanError::RelatedOrderNotToOne { origin, target } => ErrorParts::new(400, "PGRST118", msg)
             .details(format!("'{origin}' and '{target}' do not form a many-to-one or one-to-one relationship")),
-        PlanError::UnacceptableFilter { .. } => ErrorParts::new(400, "PGRST120", msg)
-            .details("Only is null or not is null filters are allowed on embedded resources"),
+        PlanError::NotEmbeddedAliased { name, alias } => ErrorParts::new(400, "PGRST108", msg)
+            .details("Target names are not allowed in filters if they have an alias")
+            .hint(format!("Change '{name}' to '{alias}' in filters, orders or limits.")),
         PlanError::NotEmbedded { name } => ErrorParts::new(400, "PGRST108", msg)
             .hint(format!("Verify that '{name}' is included in the 'select' query parameter.")),
         PlanError::AggregatesDisabled => ErrorParts::new(400, "PGRST123", msg),

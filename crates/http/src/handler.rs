@@ -117,6 +117,7 @@ async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Res
             head: method == Method::HEAD,
             max_rows: config.db_max_rows,
             aggregates_enabled: config.db_aggregates_enabled,
+            legacy_target_names: config.url_use_legacy_target_names,
         },
     )?;
 
@@ -155,6 +156,9 @@ async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Res
         main: restgres_sql::read_statement(&read),
         end,
     };
+    if config.log_query {
+        tracing::info!(target: "restgres::query", "{}", tx.main.sql);
+    }
     let outcome = state
         .pool
         .run(tx)
@@ -177,7 +181,29 @@ async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Res
             .then(|| schema.clone()),
         preference_applied: preference_applied(&prefs, tx_applied),
     };
-    read_reply(&read, outcome, total, extra, config.client_error_verbosity)
+    let mut reply = read_reply(&read, outcome, total, extra, config.client_error_verbosity)?;
+    if let Some(w) = legacy_warning(&read.legacy_names) {
+        reply.headers.push(("Warning".to_string(), w));
+    }
+    Ok(reply)
+}
+
+/// PostgREST's deprecation warning for aliased embeds named by their relation.
+fn legacy_warning(names: &[(String, String)]) -> Option<String> {
+    if names.is_empty() {
+        return None;
+    }
+    let updates: Vec<String> = names
+        .iter()
+        .map(|(name, alias)| format!("`{name}` to `{alias}`"))
+        .collect();
+    Some(format!(
+        "299 restgres/{} \"Embedded resource was referenced by relation name even though it has an alias. \
+         This is deprecated and will stop working in a future release. Update {} in query string filters, \
+         orders or limits.\"",
+        env!("CARGO_PKG_VERSION"),
+        updates.join(", ")
+    ))
 }
 
 /// Seconds since the Unix epoch, for token expiry checks.

@@ -32,12 +32,12 @@ pub enum PlanError {
     /// PGRST118, 400
     #[error("A related order on '{target}' is not possible")]
     RelatedOrderNotToOne { origin: String, target: String },
-    /// PGRST120, 400
-    #[error("Bad operator on the '{target}' embedded resource")]
-    UnacceptableFilter { target: String },
     /// PGRST108, 400: a filter, order or range on an embed that is not in `select`.
     #[error("'{name}' is not an embedded resource in this request")]
     NotEmbedded { name: String },
+    /// PGRST108, 400: an aliased embed named by its relation while `url-use-legacy-target-names` is off.
+    #[error("'{name}' is not an embedded resource in this request")]
+    NotEmbeddedAliased { name: String, alias: String },
     /// PGRST123, 400
     #[error("Use of aggregate functions is not allowed")]
     AggregatesDisabled,

@@ -69,7 +69,12 @@ pub enum PCondition {
         children: Vec<PCondition>,
     },
     /// `embed=is.null` / `embed=not.is.null`: whether the embedded resource has a row (anti/semi join).
-    EmbedNull { lateral: String, is_null: bool },
+    /// `probe` is the lateral's column that is NULL exactly when there is none.
+    EmbedNull {
+        lateral: String,
+        is_null: bool,
+        probe: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +99,8 @@ pub struct RelatedOrder {
 pub struct EmbedPlan {
     /// The key in the output (the embed's alias or name).
     pub key: String,
+    /// The name the embed was written with (the relation).
+    pub name: String,
     /// The SQL alias of the lateral subquery.
     pub lateral: String,
     /// `!inner`: parent rows without a match are dropped.
@@ -105,6 +112,20 @@ pub struct EmbedPlan {
     pub plan: ReadPlan,
     /// For to-many spreads: the keys of the child's output columns (each becomes an array).
     pub spread_keys: Vec<String>,
+    /// For to-one spreads: the columns lifted into the parent; their aggregates are computed by the
+    /// parent ("hoisted"), grouped by the parent's other columns.
+    pub spread_columns: Vec<SpreadColumn>,
+}
+
+/// A column of a to-one spread as the parent selects it from the lateral subquery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpreadColumn {
+    /// The output key, also the child's column name in the subquery.
+    pub key: String,
+    /// `false` for `count()`, which counts the parent's rows.
+    pub from_child: bool,
+    pub aggregate: Option<AggregateFn>,
+    pub aggregate_cast: Option<CastType>,
 }
 
 impl EmbedPlan {
@@ -114,7 +135,11 @@ impl EmbedPlan {
 
     /// `embed()` with nothing selected only filters (with `!inner` or a null filter) and adds no key.
     pub fn outputs(&self) -> bool {
-        self.spread || !self.plan.select.is_empty() || !self.plan.embeds.iter().all(|e| !e.outputs())
+        match (self.spread, self.to_one()) {
+            (true, true) => !self.spread_columns.is_empty(),
+            (true, false) => !self.spread_keys.is_empty(),
+            (false, _) => !self.plan.select.is_empty() || self.plan.embeds.iter().any(EmbedPlan::outputs),
+        }
     }
 }
 
@@ -136,6 +161,10 @@ impl ReadPlan {
     /// Whether the select list aggregates (then the other columns are grouped).
     pub fn has_aggregates(&self) -> bool {
         self.select.iter().any(PSelect::is_aggregate)
+            || self
+                .embeds
+                .iter()
+                .any(|e| e.spread_columns.iter().any(|c| c.aggregate.is_some()))
     }
 
     /// The embed with this output key, if any.
@@ -155,6 +184,9 @@ pub struct ReadRequest {
     /// The range the client asked for (before `db-max-rows`), for Content-Range and 206/416.
     pub requested_range: RowRange,
     pub max_rows: Option<i64>,
+    /// Aliased embeds named by their relation in filters, orders or limits, as (relation, alias): allowed
+    /// with `url-use-legacy-target-names`, answered with a deprecation `Warning`.
+    pub legacy_names: Vec<(String, String)>,
 }
 
 /// What the planner needs besides the query string.
@@ -170,6 +202,8 @@ pub struct ReadInput<'a> {
     pub head: bool,
     pub max_rows: Option<i64>,
     pub aggregates_enabled: bool,
+    /// `url-use-legacy-target-names`
+    pub legacy_target_names: bool,
 }
 
 /// Resolves a read of a table or view.
@@ -181,6 +215,8 @@ pub fn plan_read(cache: &SchemaCache, input: &ReadInput<'_>) -> Result<ReadReque
         schema: input.schema,
         query: q,
         counter: Cell::new(0),
+        legacy: input.legacy_target_names,
+        aggregates: input.aggregates_enabled,
     };
     let select: Vec<SelectItem> = if q.select.is_empty() {
         vec![SelectItem::Star]
@@ -191,7 +227,7 @@ pub fn plan_read(cache: &SchemaCache, input: &ReadInput<'_>) -> Result<ReadReque
     if !input.aggregates_enabled && plan.any_aggregates() {
         return Err(PlanError::AggregatesDisabled);
     }
-    ctx.check_paths(&plan)?;
+    let legacy_names = ctx.check_paths(&plan)?;
 
     let top = q.ranges.iter().rev().find(|(p, _)| p.is_empty()).map(|(_, r)| *r);
     let requested = resolve_top_level_range(top, input.range_header)?;
@@ -204,6 +240,7 @@ pub fn plan_read(cache: &SchemaCache, input: &ReadInput<'_>) -> Result<ReadReque
         head: input.head,
         requested_range: requested,
         max_rows: input.max_rows,
+        legacy_names,
     })
 }
 
@@ -212,11 +249,11 @@ impl ReadPlan {
         self.has_aggregates() || self.embeds.iter().any(|e| e.plan.any_aggregates())
     }
 
-    /// Every level's path of embed keys, this one included.
-    fn paths(&self, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    /// Every level's path of (embed key, relation name) pairs, this one included.
+    fn paths(&self, prefix: &mut Vec<(String, String)>, out: &mut Vec<Vec<(String, String)>>) {
         out.push(prefix.clone());
         for e in &self.embeds {
-            prefix.push(e.key.clone());
+            prefix.push((e.key.clone(), e.name.clone()));
             e.plan.paths(prefix, out);
             prefix.pop();
         }
@@ -230,6 +267,9 @@ struct Ctx<'a> {
     query: &'a QueryParams,
     /// Numbers the SQL aliases of embedded relations.
     counter: Cell<usize>,
+    /// `url-use-legacy-target-names`: an aliased embed may also be named by its relation.
+    legacy: bool,
+    aggregates: bool,
 }
 
 impl Ctx<'_> {
@@ -240,8 +280,13 @@ impl Ctx<'_> {
     }
 
     /// Whether a URL path element names this embed: its key, or (legacy target names) its relation.
-    fn names(embed: &EmbedPlan, element: &str, name: &str) -> bool {
-        embed.key == element || name == element
+    fn names(&self, key: &str, name: &str, element: &str) -> bool {
+        key == element || (self.legacy && name == element)
+    }
+
+    /// Whether a query path (`a.b` of `a.b.col=...`) addresses the level at `level`.
+    fn path_matches(&self, query: &[String], level: &[(String, String)]) -> bool {
+        query.len() == level.len() && query.iter().zip(level).all(|(q, (k, n))| self.names(k, n, q))
     }
 
     /// Plans one level: its select list, embeds, conditions, order and (for embedded levels) range.
@@ -250,18 +295,15 @@ impl Ctx<'_> {
         table: &Table,
         alias: Option<String>,
         items: &[SelectItem],
-        path: &[String],
+        path: &[(String, String)],
     ) -> Result<ReadPlan, PlanError> {
         let mut select = Vec::new();
         let mut embeds = Vec::new();
-        let mut names = Vec::new();
         for item in items {
             match item {
                 SelectItem::Embed(e) | SelectItem::Spread(e) => {
                     let spread = matches!(item, SelectItem::Spread(_));
-                    let embed = self.embed(table, e, spread, path)?;
-                    names.push(e.name.clone());
-                    embeds.push(embed);
+                    embeds.push(self.embed(table, e, spread, path)?);
                 }
                 other => select.push(plan_select(table, other)?),
             }
@@ -278,20 +320,34 @@ impl Ctx<'_> {
         let lookup = |element: &str| {
             plan.embeds
                 .iter()
-                .zip(&names)
-                .find(|(e, n)| Self::names(e, element, n))
-                .map(|(e, _)| e.clone())
+                .find(|e| self.names(&e.key, &e.name, element))
+                .cloned()
         };
 
         let mut conditions = Vec::new();
-        for (_, filter) in self.query.filters.iter().filter(|(p, _)| p.as_slice() == path) {
+        for (_, filter) in self
+            .query
+            .filters
+            .iter()
+            .filter(|(p, _)| self.path_matches(p, path))
+        {
             conditions.push(self.filter(table, filter, &lookup)?);
         }
-        for (_, tree) in self.query.logic.iter().filter(|(p, _)| p.as_slice() == path) {
+        for (_, tree) in self
+            .query
+            .logic
+            .iter()
+            .filter(|(p, _)| self.path_matches(p, path))
+        {
             conditions.push(self.tree(table, tree, &lookup)?);
         }
         let mut order = Vec::new();
-        for (_, terms) in self.query.order.iter().filter(|(p, _)| p.as_slice() == path) {
+        for (_, terms) in self
+            .query
+            .order
+            .iter()
+            .filter(|(p, _)| self.path_matches(p, path))
+        {
             for term in terms {
                 order.push(match &term.target {
                     OrderTarget::Field(f) => POrder {
@@ -325,7 +381,13 @@ impl Ctx<'_> {
             }
         }
         if !path.is_empty() {
-            if let Some((_, r)) = self.query.ranges.iter().rev().find(|(p, _)| p.as_slice() == path) {
+            if let Some((_, r)) = self
+                .query
+                .ranges
+                .iter()
+                .rev()
+                .find(|(p, _)| self.path_matches(p, path))
+            {
                 plan.range = *r;
             }
         }
@@ -350,7 +412,7 @@ impl Ctx<'_> {
         parent: &Table,
         e: &restgres_request::Embed,
         spread: bool,
-        path: &[String],
+        path: &[(String, String)],
     ) -> Result<EmbedPlan, PlanError> {
         let relationship = self
             .cache
@@ -360,26 +422,46 @@ impl Ctx<'_> {
         let key = e.alias.clone().unwrap_or_else(|| e.name.clone());
         let n = self.next();
         let mut child_path = path.to_vec();
-        child_path.push(key.clone());
+        child_path.push((key.clone(), e.name.clone()));
         let plan = self.level(
             target,
             Some(format!("{}_{n}", target.name)),
             &e.select,
             &child_path,
         )?;
-        let spread_keys = if spread && !relationship.is_to_one() {
-            output_keys(target, &plan)
+        let to_many_spread = spread && !relationship.is_to_one();
+        if to_many_spread {
+            // PostgREST builds to-many spreads from aggregates, and does not aggregate inside them.
+            if !self.aggregates {
+                return Err(PlanError::AggregatesDisabled);
+            }
+            if plan.any_aggregates() {
+                return Err(PlanError::NotImplemented {
+                    details: "Aggregates are not implemented for one-to-many or many-to-many spreads.".into(),
+                });
+            }
+        }
+        let spread_keys = if to_many_spread {
+            output_keys(self.cache, target, &plan)
+        } else {
+            Vec::new()
+        };
+        let mut plan = plan;
+        let spread_columns = if spread && !to_many_spread {
+            hoist(target, &mut plan)
         } else {
             Vec::new()
         };
         Ok(EmbedPlan {
             key,
+            name: e.name.clone(),
             lateral: format!("pgrst_{n}"),
             inner: e.join == Some(JoinType::Inner),
             spread,
             relationship,
             plan,
             spread_keys,
+            spread_columns,
         })
     }
 
@@ -391,19 +473,24 @@ impl Ctx<'_> {
     ) -> Result<PCondition, PlanError> {
         if filter.field.json_path.is_empty() {
             if let Some(embed) = lookup(&filter.field.name) {
+                // Only `is.null` / `not.is.null` test an embed; PostgREST reads other operators as
+                // filters on a column of that name (its PGRST120 check was removed).
                 let is_null = match filter.operation {
-                    Operation::Is(IsValue::Null) => !filter.negated,
-                    Operation::Is(IsValue::NotNull) => filter.negated,
-                    _ => {
-                        return Err(PlanError::UnacceptableFilter {
-                            target: filter.field.name.clone(),
-                        })
-                    }
+                    Operation::Is(IsValue::Null) => Some(!filter.negated),
+                    Operation::Is(IsValue::NotNull) => Some(filter.negated),
+                    _ => None,
                 };
-                return Ok(PCondition::EmbedNull {
-                    lateral: embed.lateral,
-                    is_null,
-                });
+                if let Some(is_null) = is_null {
+                    let probe = match (embed.spread, embed.spread_keys.first()) {
+                        (true, Some(k)) => k.clone(),
+                        _ => "pgrst_json".to_string(),
+                    };
+                    return Ok(PCondition::EmbedNull {
+                        lateral: embed.lateral,
+                        is_null,
+                        probe,
+                    });
+                }
             }
         }
         Ok(plan_filter(table, filter))
@@ -432,10 +519,11 @@ impl Ctx<'_> {
         })
     }
 
-    /// Every filter, order and range must target a level of the request (PGRST108 otherwise).
-    fn check_paths(&self, plan: &ReadPlan) -> Result<(), PlanError> {
-        let mut known = Vec::new();
-        plan.paths(&mut Vec::new(), &mut known);
+    /// Every filter, order and range must target a level of the request (PGRST108 otherwise); returns the
+    /// aliased embeds named by their relation (legacy target names).
+    fn check_paths(&self, plan: &ReadPlan) -> Result<Vec<(String, String)>, PlanError> {
+        let mut levels = Vec::new();
+        plan.paths(&mut Vec::new(), &mut levels);
         let q = self.query;
         let used = q
             .filters
@@ -444,23 +532,43 @@ impl Ctx<'_> {
             .chain(q.logic.iter().map(|(p, _)| p))
             .chain(q.order.iter().map(|(p, _)| p))
             .chain(q.ranges.iter().map(|(p, _)| p));
+        let mut legacy = Vec::new();
         for p in used {
-            if !known.iter().any(|k| k == p) {
-                // Name the first element that is not an embed of the level before it.
-                let depth = (0..p.len())
-                    .find(|&i| !known.iter().any(|k| k.as_slice() == &p[..=i]))
-                    .unwrap_or(0);
-                return Err(PlanError::NotEmbedded {
-                    name: p.get(depth).cloned().unwrap_or_default(),
-                });
+            match levels.iter().find(|l| self.path_matches(p, l)) {
+                Some(level) => {
+                    for (q, (key, name)) in p.iter().zip(level) {
+                        if q != key && !legacy.contains(&(name.clone(), key.clone())) {
+                            legacy.push((name.clone(), key.clone()));
+                        }
+                    }
+                }
+                None => {
+                    // The first element that names no embed of the level before it.
+                    let depth = (0..p.len())
+                        .find(|&i| {
+                            !levels
+                                .iter()
+                                .any(|l| l.len() > i && self.path_matches(&p[..=i], &l[..=i]))
+                        })
+                        .unwrap_or(0);
+                    let name = p.get(depth).cloned().unwrap_or_default();
+                    let aliased = levels
+                        .iter()
+                        .filter(|l| l.len() > depth && self.path_matches(&p[..depth], &l[..depth]))
+                        .find_map(|l| l.get(depth).filter(|(k, n)| *n == name && *k != name).cloned());
+                    return Err(match aliased {
+                        Some((alias, _)) => PlanError::NotEmbeddedAliased { name, alias },
+                        None => PlanError::NotEmbedded { name },
+                    });
+                }
             }
         }
-        Ok(())
+        Ok(legacy)
     }
 }
 
 /// The output keys of a level's select list (for to-many spreads, whose columns become arrays).
-fn output_keys(table: &Table, plan: &ReadPlan) -> Vec<String> {
+fn output_keys(cache: &SchemaCache, table: &Table, plan: &ReadPlan) -> Vec<String> {
     let mut keys = Vec::new();
     for item in &plan.select {
         match item {
@@ -478,13 +586,80 @@ fn output_keys(table: &Table, plan: &ReadPlan) -> Vec<String> {
         }
     }
     for e in &plan.embeds {
-        if e.spread {
+        if e.spread && e.to_one() {
+            if let Some(t) = cache.tables.get(&e.relationship.target) {
+                keys.extend(output_keys(cache, t, &e.plan));
+            }
+        } else if e.spread {
             keys.extend(e.spread_keys.iter().cloned());
         } else if e.outputs() {
             keys.push(e.key.clone());
         }
     }
     keys
+}
+
+/// Turns a to-one spread's select list into plain child columns named by their output keys, and returns
+/// how the parent selects them (with the aggregates, which PostgREST computes at the parent).
+fn hoist(table: &Table, plan: &mut ReadPlan) -> Vec<SpreadColumn> {
+    let mut columns = Vec::new();
+    let mut select = Vec::new();
+    let plain = |key: String| SpreadColumn {
+        key,
+        from_child: true,
+        aggregate: None,
+        aggregate_cast: None,
+    };
+    for item in std::mem::take(&mut plan.select) {
+        match item {
+            PSelect::Star => {
+                columns.extend(table.columns.iter().map(|c| plain(c.name.clone())));
+                select.push(PSelect::Star);
+            }
+            PSelect::Column {
+                field,
+                cast,
+                aggregate,
+                aggregate_cast,
+                alias,
+            } => {
+                let key = alias.unwrap_or_else(|| match aggregate {
+                    Some(a) => aggregate_key(a).to_string(),
+                    None => field.column.clone(),
+                });
+                select.push(PSelect::Column {
+                    field,
+                    cast,
+                    aggregate: None,
+                    aggregate_cast: None,
+                    alias: Some(key.clone()),
+                });
+                columns.push(SpreadColumn {
+                    key,
+                    from_child: true,
+                    aggregate,
+                    aggregate_cast,
+                });
+            }
+            PSelect::CountAll { cast, alias } => columns.push(SpreadColumn {
+                key: alias.unwrap_or_else(|| "count".to_string()),
+                from_child: false,
+                aggregate: Some(AggregateFn::Count),
+                aggregate_cast: cast,
+            }),
+        }
+    }
+    plan.select = select;
+    for e in &plan.embeds {
+        if e.spread && e.to_one() {
+            columns.extend(e.spread_columns.iter().map(|c| plain(c.key.clone())));
+        } else if e.spread {
+            columns.extend(e.spread_keys.iter().cloned().map(plain));
+        } else if e.outputs() {
+            columns.push(plain(e.key.clone()));
+        }
+    }
+    columns
 }
 
 fn aggregate_key(a: AggregateFn) -> &'static str {
@@ -538,9 +713,10 @@ fn plan_select(table: &Table, item: &SelectItem) -> Result<PSelect, PlanError> {
             aggregate,
             aggregate_cast,
         } => {
-            let alias = alias
-                .clone()
-                .or_else(|| (!field.json_path.is_empty()).then(|| field.output_name()));
+            // A JSON path is named after its last key, unless aggregated (then PostgreSQL names it `sum`...).
+            let alias = alias.clone().or_else(|| {
+                (!field.json_path.is_empty() && aggregate.is_none()).then(|| field.output_name())
+            });
             PSelect::Column {
                 field: plan_field(table, field),
                 cast: cast(c, &field.name)?,

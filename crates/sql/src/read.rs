@@ -276,8 +276,36 @@ fn join_conditions(rel: &Relationship, child: &str, junction: &str, parent: &str
 /// What an embed adds to its parent's select list.
 fn embed_output(sql: &mut Sql, e: &EmbedPlan) {
     let lat = quote_ident(&e.lateral);
-    if e.spread {
-        sql.push(&lat).push(".*");
+    if e.spread && e.to_one() {
+        for (i, c) in e.spread_columns.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let col = format!("{lat}.{}", quote_ident(&c.key));
+            match c.aggregate {
+                None => {
+                    sql.push(&col);
+                }
+                Some(agg) => {
+                    // Hoisted: the parent aggregates the spread column (count() counts the parent's rows).
+                    with_cast(sql, c.aggregate_cast.as_ref(), |sql| {
+                        sql.push(aggregate_name(agg)).push("(");
+                        sql.push(if c.from_child { &col } else { "*" });
+                        sql.push(")");
+                    });
+                    sql.push(" AS ").ident(&c.key);
+                }
+            }
+        }
+    } else if e.spread {
+        // Each spread column is an array; `[]` when there are no children.
+        for (i, k) in e.spread_keys.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let col = quote_ident(k);
+            sql.push(&format!("COALESCE({lat}.{col}, '[]') AS {col}"));
+        }
     } else if e.to_one() {
         sql.push(&format!("{lat}.\"pgrst_json\" AS ")).ident(&e.key);
     } else {
@@ -331,7 +359,7 @@ fn lateral(sql: &mut Sql, e: &EmbedPlan, parent: &Names, jsonb: bool) {
                     sql.push(", ");
                 }
                 let col = quote_ident(k);
-                sql.push(&format!("COALESCE(json_agg({rows}.{col}), '[]') AS {col}"));
+                sql.push(&format!("json_agg({rows}.{col}) AS {col}"));
             }
             if e.spread_keys.is_empty() {
                 sql.push("1");
@@ -371,9 +399,17 @@ fn group_by(sql: &mut Sql, from: &str, plan: &ReadPlan) {
             }
         }
     }
-    for e in plan.embeds.iter().filter(|e| e.outputs() && !e.spread) {
-        sep(sql);
-        sql.push(&quote_ident(&e.lateral)).push(".\"pgrst_json\"");
+    for e in plan.embeds.iter().filter(|e| e.outputs()) {
+        let lat = quote_ident(&e.lateral);
+        if !e.spread {
+            sep(sql);
+            sql.push(&lat).push(".\"pgrst_json\"");
+        } else if e.to_one() {
+            for c in e.spread_columns.iter().filter(|c| c.aggregate.is_none()) {
+                sep(sql);
+                sql.push(&format!("{lat}.{}", quote_ident(&c.key)));
+            }
+        }
     }
 }
 
@@ -387,10 +423,19 @@ fn order_by(sql: &mut Sql, names: &Names, order: &[POrder]) {
                 let alias = quote_ident(&r.alias);
                 sql.push("(SELECT ");
                 field_expr(sql, &alias, &term.field);
-                sql.push(" FROM ")
-                    .push(&quote_qualified(&r.relationship.target))
-                    .push(" AS ")
-                    .push(&alias);
+                sql.push(" FROM ");
+                match &r.relationship.kind {
+                    RelationshipKind::Computed { function, .. } => {
+                        sql.push(&quote_qualified(function))
+                            .push("(")
+                            .push(&names.row)
+                            .push(")");
+                    }
+                    RelationshipKind::ForeignKey { .. } => {
+                        sql.push(&quote_qualified(&r.relationship.target));
+                    }
+                }
+                sql.push(" AS ").push(&alias);
                 let conds = join_conditions(&r.relationship, &alias, "", &names.qual);
                 for (i, c) in conds.iter().enumerate() {
                     sql.push(if i == 0 { " WHERE " } else { " AND " }).push(c);
@@ -515,8 +560,14 @@ fn condition(sql: &mut Sql, from: &str, c: &PCondition) {
             }
             sql.push(")");
         }
-        PCondition::EmbedNull { lateral, is_null } => {
-            sql.push(&quote_ident(lateral)).push(".\"pgrst_json\"");
+        PCondition::EmbedNull {
+            lateral,
+            is_null,
+            probe,
+        } => {
+            sql.push(&quote_ident(lateral))
+                .push(".")
+                .push(&quote_ident(probe));
             sql.push(if *is_null { " IS NULL" } else { " IS NOT NULL" });
         }
         PCondition::Filter {

@@ -72,6 +72,7 @@ fn plan(query: &str, o: Opts) -> restgres_plan::ReadRequest {
             head: o.head,
             max_rows: o.max_rows,
             aggregates_enabled: true,
+            legacy_target_names: true,
         },
     )
     .expect("plans")
