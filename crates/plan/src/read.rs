@@ -155,6 +155,9 @@ pub struct ReadPlan {
     /// The range to fetch: the requested range restricted by `db-max-rows` at the top level.
     pub range: RowRange,
     pub embeds: Vec<EmbedPlan>,
+    /// Whether the select list and order use only the relation's own columns (no computed fields) and no
+    /// embed is a computed relationship: then the rows need not be handled as whole typed rows.
+    pub columns_only: bool,
 }
 
 impl ReadPlan {
@@ -316,6 +319,7 @@ impl Ctx<'_> {
             order: Vec::new(),
             range: RowRange::all(),
             embeds,
+            columns_only: false,
         };
         let lookup = |element: &str| {
             plan.embeds
@@ -391,6 +395,13 @@ impl Ctx<'_> {
                 plan.range = *r;
             }
         }
+        plan.columns_only = plan.select.iter().all(|s| match s {
+            PSelect::Column { field, .. } => table.column(&field.column).is_some(),
+            _ => true,
+        }) && order
+            .iter()
+            .all(|o| o.related.is_some() || table.column(&o.field.column).is_some())
+            && plan.embeds.iter().all(|e| !e.relationship.is_computed());
         plan.conditions = conditions;
         plan.order = order;
         Ok(plan)

@@ -138,6 +138,9 @@ fn count_query(sql: &mut Sql, plan: &ReadPlan, limit: Option<i64>) {
 /// One level: `SELECT ... FROM relation [embeds as lateral joins] WHERE ... GROUP BY ... ORDER BY ... LIMIT`.
 /// `parent` is the relationship from the parent level and the parent's names, for embedded levels.
 fn level(sql: &mut Sql, plan: &ReadPlan, parent: Option<(&Relationship, &Names)>, mode: Mode) {
+    if parent.is_none() && mode == Mode::Rows && page_before_embeds(plan) {
+        return paged_level(sql, plan);
+    }
     let names = Names::of(plan);
     let jsonb = plan.has_aggregates();
     sql.push("SELECT ");
@@ -194,14 +197,101 @@ fn level(sql: &mut Sql, plan: &ReadPlan, parent: Option<(&Relationship, &Names)>
     group_by(sql, &names.qual, plan);
     if mode == Mode::Rows {
         order_by(sql, &names, &plan.order);
-        if plan.range != restgres_request::RowRange::all() {
-            sql.push(" LIMIT ");
-            match plan.range.limit {
-                Some(l) => sql.param(l.to_string()),
-                None => sql.push("ALL"),
-            };
-            sql.push(" OFFSET ").param(plan.range.offset.to_string());
+        range(sql, plan);
+    }
+}
+
+/// Whether the top level's rows (filters, order, range) do not depend on its embeds, so the page can be
+/// chosen before they are joined: then rows skipped by OFFSET cost no embed lookups.
+fn page_before_embeds(plan: &ReadPlan) -> bool {
+    !plan.embeds.is_empty()
+        && !plan.has_aggregates()
+        && plan
+            .embeds
+            .iter()
+            .all(|e| !e.inner && !filters_on(&plan.conditions, &e.lateral))
+}
+
+/// The top level as `SELECT ... FROM (the page) LEFT JOIN LATERAL ... ORDER BY ...`. With computed fields or
+/// relationships the page keeps whole typed rows (`"pgrst_page"."pgrst_row"`), which they need.
+fn paged_level(sql: &mut Sql, plan: &ReadPlan) {
+    let table = Names::of(plan);
+    let names = if plan.columns_only {
+        let page = "\"pgrst_page\"".to_string();
+        Names {
+            qual: page.clone(),
+            row: page,
         }
+    } else {
+        let row = "(\"pgrst_page\".\"pgrst_row\")".to_string();
+        Names {
+            qual: row.clone(),
+            row,
+        }
+    };
+    sql.push("SELECT ");
+    for (i, item) in plan.select.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        select_item(sql, &names.qual, item);
+    }
+    for (i, e) in plan.embeds.iter().filter(|e| e.outputs()).enumerate() {
+        if i > 0 || !plan.select.is_empty() {
+            sql.push(", ");
+        }
+        if e.spread {
+            embed_output(sql, e);
+        } else {
+            scalar_embed(sql, e, &names);
+        }
+    }
+    sql.push(" FROM (SELECT ");
+    if plan.columns_only {
+        sql.push(&table.qual).push(".*");
+    } else {
+        sql.push(&table.row).push(" AS \"pgrst_row\"");
+    }
+    sql.push(" FROM ").push(&table.qual);
+    for (i, c) in plan.conditions.iter().enumerate() {
+        sql.push(if i == 0 { " WHERE " } else { " AND " });
+        condition(sql, &table.qual, c);
+    }
+    order_by(sql, &table, &plan.order);
+    range(sql, plan);
+    sql.push(") AS \"pgrst_page\"");
+    for e in plan.embeds.iter().filter(|e| e.spread) {
+        lateral(sql, e, &names, false);
+    }
+    order_by(sql, &names, &plan.order);
+}
+
+/// An embed as a scalar subquery in the select list: evaluated only for the rows of the page, and cheaper
+/// to plan than a lateral join.
+fn scalar_embed(sql: &mut Sql, e: &EmbedPlan, parent: &Names) {
+    let rows = quote_ident(&format!("{}_r", e.lateral));
+    let child = |sql: &mut Sql| level(sql, &e.plan, Some((&e.relationship, parent)), Mode::Rows);
+    if e.to_one() {
+        sql.push("(SELECT row_to_json(").push(&rows).push(".*) FROM (");
+        child(sql);
+        sql.push(") AS ").push(&rows).push(" LIMIT 1) AS ").ident(&e.key);
+    } else {
+        sql.push("COALESCE((SELECT json_agg(")
+            .push(&rows)
+            .push(".*) FROM (");
+        child(sql);
+        sql.push(") AS ").push(&rows).push("), '[]') AS ").ident(&e.key);
+    }
+}
+
+fn range(sql: &mut Sql, plan: &ReadPlan) {
+    if plan.range != restgres_request::RowRange::all() {
+        sql.push(" LIMIT ");
+        match plan.range.limit {
+            Some(l) => sql.param(l.to_string()),
+            None => sql.push("ALL"),
+        };
+        sql.push(" OFFSET ").param(plan.range.offset.to_string());
     }
 }
 
@@ -339,7 +429,9 @@ fn lateral(sql: &mut Sql, e: &EmbedPlan, parent: &Names, jsonb: bool) {
             }
             sql.push(" AS \"pgrst_json\" FROM (");
             child(sql);
-            sql.push(") AS ").push(&rows);
+            // LIMIT keeps the subquery correlated: the planner would otherwise pull it up and build the
+            // JSON of every row of the target before joining (a hash join over the whole table).
+            sql.push(") AS ").push(&rows).push(" LIMIT 1");
         }
         (false, false) => {
             sql.push(if jsonb {
@@ -351,7 +443,11 @@ fn lateral(sql: &mut Sql, e: &EmbedPlan, parent: &Names, jsonb: bool) {
             child(sql);
             sql.push(") AS ").push(&rows).push(having);
         }
-        (true, true) => child(sql),
+        (true, true) => {
+            sql.push("SELECT ").push(&rows).push(".* FROM (");
+            child(sql);
+            sql.push(") AS ").push(&rows).push(" LIMIT 1");
+        }
         (true, false) => {
             sql.push("SELECT ");
             for (i, k) in e.spread_keys.iter().enumerate() {
