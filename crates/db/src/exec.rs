@@ -54,6 +54,25 @@ pub struct TxRequest {
     /// The statement returning the standard result columns (see `restgres_sql::READ_COLUMNS`).
     pub main: Statement,
     pub end: TxEnd,
+    /// Checks on the main statement's result that decide, before the transaction ends, whether it must
+    /// roll back (costs a second round trip, so only writes that need it set this).
+    pub verify: Option<Verify>,
+}
+
+/// Conditions a write's result must meet to be committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Verify {
+    /// `Prefer: max-affected=N` with `handling=strict`.
+    pub max_affected: Option<i64>,
+    /// `Accept: application/vnd.pgrst.object+json`: exactly one row.
+    pub singular: bool,
+}
+
+/// Why a verified transaction was rolled back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Violation {
+    MaxAffected { affected: i64 },
+    Singular { rows: i64 },
 }
 
 /// What the main statement returned.
@@ -67,6 +86,12 @@ pub struct DbOutcome {
     pub response_status: Option<String>,
     /// The planner's row estimate when a count plan was run.
     pub plan_rows: Option<i64>,
+    /// Writes: `key=eq.value` pairs of the inserted row's primary key, for `Location`.
+    pub location: Option<Vec<String>>,
+    /// Writes: how many rows were inserted (upserts tell inserted from updated rows).
+    pub inserted: Option<i64>,
+    /// Set when `verify` rolled the transaction back.
+    pub violation: Option<Violation>,
 }
 
 impl Pool {
@@ -108,19 +133,39 @@ async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<Db
     // Polling these together writes every message before the first reply is awaited: one round trip.
     // Statements are parsed after the settings ran, so names resolve with the request's role and
     // search_path (an authenticator without privileges of its own cannot parse them).
-    let (begun, results, ended) = tokio::join!(
-        client.batch_execute(&begin),
-        join_all(steps),
-        client.batch_execute(end)
-    );
-    begun?;
+    // With checks to make, the end waits for the result (a second round trip).
+    let end_now = if req.verify.is_some() { None } else { Some(end) };
+    let (begun, results, ended) = tokio::join!(client.batch_execute(&begin), join_all(steps), async {
+        match end_now {
+            Some(e) => client.batch_execute(e).await,
+            None => Ok(()),
+        }
+    });
+    if let Err(e) = begun {
+        return Err(e.into());
+    }
     let mut rows = Vec::with_capacity(results.len());
     let mut fresh = Vec::new();
+    let mut failed = None;
     for (s, (prepared, result)) in statements.iter().zip(results) {
-        if let Some(p) = prepared {
-            fresh.push((s.sql.as_str(), p?));
+        match (prepared, result) {
+            (Some(Err(e)), _) | (_, Err(e)) => {
+                failed = Some(e);
+                break;
+            }
+            (Some(Ok(p)), Ok(r)) => {
+                fresh.push((s.sql.as_str(), p));
+                rows.push(r);
+            }
+            (None, Ok(r)) => rows.push(r),
         }
-        rows.push(result?);
+    }
+    if let Some(e) = failed {
+        if end_now.is_none() {
+            // The transaction is aborted; end it before the connection goes back to the pool.
+            client.batch_execute("ROLLBACK").await?;
+        }
+        return Err(e.into());
     }
     ended?;
     for (sql, statement) in fresh {
@@ -134,6 +179,23 @@ async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<Db
     };
     let mut outcome = decode_main(&main_rows)?;
     outcome.plan_rows = plan_rows;
+    if let Some(v) = req.verify {
+        outcome.violation = match v.max_affected {
+            Some(max) if outcome.page_total > max => Some(Violation::MaxAffected {
+                affected: outcome.page_total,
+            }),
+            _ if v.singular && outcome.page_total != 1 => Some(Violation::Singular {
+                rows: outcome.page_total,
+            }),
+            _ => None,
+        };
+        let end = if outcome.violation.is_some() {
+            "ROLLBACK"
+        } else {
+            end
+        };
+        conn.client.batch_execute(end).await?;
+    }
     Ok(outcome)
 }
 
@@ -186,6 +248,12 @@ fn decode_main(rows: &[Row]) -> Result<DbOutcome, DbError> {
     let body: Option<RawText> = row.try_get(2).map_err(get_err)?;
     let response_headers: Option<String> = row.try_get(3).map_err(get_err)?;
     let response_status: Option<String> = row.try_get(4).map_err(get_err)?;
+    // Writes add the Location pairs and the inserted count.
+    let (location, inserted) = if row.len() >= 7 {
+        (row.try_get(5).map_err(get_err)?, row.try_get(6).map_err(get_err)?)
+    } else {
+        (None, None)
+    };
     Ok(DbOutcome {
         total,
         page_total,
@@ -193,6 +261,9 @@ fn decode_main(rows: &[Row]) -> Result<DbOutcome, DbError> {
         response_headers,
         response_status,
         plan_rows: None,
+        location,
+        inserted,
+        violation: None,
     })
 }
 

@@ -9,5 +9,5 @@ pub mod params;
 pub mod pool;
 
 pub use error::{DbError, PgError};
-pub use exec::{DbOutcome, Isolation, TxEnd, TxRequest};
+pub use exec::{DbOutcome, Isolation, TxEnd, TxRequest, Verify, Violation};
 pub use pool::{Pool, PoolSettings};

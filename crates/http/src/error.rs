@@ -43,6 +43,18 @@ pub enum ApiError {
     /// PGRST127, 400
     #[error("Feature not implemented")]
     NotImplemented(String),
+    /// 413: the body is larger than the server accepts.
+    #[error("The request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// PGRST102, 400
+    #[error("{0}")]
+    BadBody(String),
+    /// PGRST124, 400
+    #[error("Query result exceeds max-affected preference constraint")]
+    MaxAffected { affected: i64 },
+    /// PGRST102, 400
+    #[error(transparent)]
+    Payload(#[from] restgres_request::payload::PayloadError),
     /// PGRST300, PGRST301, PGRST302, PGRST303
     #[error(transparent)]
     Jwt(#[from] JwtError),
@@ -117,6 +129,10 @@ impl ApiError {
                 ErrorParts::new(400, "PGRST127", self.to_string()).details(d.clone())
             }
             ApiError::Jwt(e) => jwt_parts(e),
+            ApiError::PayloadTooLarge { .. } => ErrorParts::new(413, "PGRST102", self.to_string()),
+            ApiError::BadBody(_) | ApiError::Payload(_) => ErrorParts::new(400, "PGRST102", self.to_string()),
+            ApiError::MaxAffected { affected } => ErrorParts::new(400, "PGRST124", self.to_string())
+                .details(format!("The query affects {affected} rows")),
         }
     }
 }
@@ -206,6 +222,7 @@ fn plan_parts(e: &PlanError) -> ErrorParts {
         PlanError::NotEmbeddedAliased { name, alias } => ErrorParts::new(400, "PGRST108", msg)
             .details("Target names are not allowed in filters if they have an alias")
             .hint(format!("Change '{name}' to '{alias}' in filters, orders or limits.")),
+        PlanError::ColumnNotFound { .. } => ErrorParts::new(400, "PGRST204", msg),
         PlanError::NotEmbedded { name } => ErrorParts::new(400, "PGRST108", msg)
             .hint(format!("Verify that '{name}' is included in the 'select' query parameter.")),
         PlanError::AggregatesDisabled => ErrorParts::new(400, "PGRST123", msg),

@@ -38,32 +38,54 @@ pub fn resource(path: &str) -> Result<Resource, ApiError> {
 }
 
 /// Serves one request; never fails: errors become PostgREST error responses.
-pub async fn handle<B>(state: &AppState, req: Request<B>) -> Response<Body> {
+pub async fn handle<B>(state: &AppState, req: Request<B>) -> Response<Body>
+where
+    B: hyper::body::Body<Data = bytes::Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let head = req.method() == Method::HEAD;
     let config = state.config.load_full();
-    let reply = match serve(state, &config, &req).await {
+    let reply = match serve(state, &config, req).await {
         Ok(r) => r,
         Err(e) => error_reply(&e, config.client_error_verbosity),
     };
     reply.into_response(head)
 }
 
-async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Result<Reply, ApiError> {
+/// What every request to a relation settles before reading or writing.
+pub(crate) struct Prelude {
+    pub relation: String,
+    pub schema: String,
+    pub cache: std::sync::Arc<restgres_schema::SchemaCache>,
+    pub params: restgres_request::QueryParams,
+    pub prefs: Preferences,
+    pub auth: restgres_auth::AuthResult,
+    pub path: String,
+    pub raw_query: String,
+}
+
+async fn serve<B>(state: &AppState, config: &AppConfig, req: Request<B>) -> Result<Reply, ApiError>
+where
+    B: hyper::body::Body<Data = bytes::Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (parts, body) = req.into_parts();
     // Authentication comes first, as in PostgREST: a bad token fails whatever else the request asks.
-    let authorization = req
-        .headers()
+    let authorization = parts
+        .headers
         .get(http::header::AUTHORIZATION)
         .map(|v| String::from_utf8_lossy(v.as_bytes()));
     let auth = state
         .auth
         .load()
         .authenticate(authorization.as_deref(), unix_now())?;
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let method = parts.method.clone();
+    let path = parts.uri.path().to_string();
     let resource = resource(&path)?;
+    let writes = matches!(method, Method::POST | Method::PATCH | Method::DELETE);
     match method {
-        Method::GET | Method::HEAD => {}
-        Method::POST | Method::PATCH | Method::PUT | Method::DELETE | Method::OPTIONS => {
+        Method::GET | Method::HEAD | Method::POST | Method::PATCH | Method::DELETE => {}
+        Method::PUT | Method::OPTIONS => {
             return Err(ApiError::NotImplemented(format!(
                 "{method} is not supported by this version of restgres yet"
             )));
@@ -84,12 +106,11 @@ async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Res
         }
     };
 
-    let headers = req.headers();
+    let headers = &parts.headers;
     let schema = select_schema(config, headers, &method)?;
     let cache = state.schema.load_full().ok_or(ApiError::NoSchemaCache)?;
-
-    let raw_query = req.uri().query().unwrap_or("");
-    let params = query::parse_query_string(raw_query)?;
+    let raw_query = parts.uri.query().unwrap_or("").to_string();
+    let params = query::parse_query_string(&raw_query)?;
     let prefs = Preferences::parse(header_values(headers, "prefer"));
     if prefs.handling == Some(Handling::Strict) && !prefs.invalid.is_empty() {
         return Err(restgres_request::RequestError::InvalidPreferences {
@@ -97,73 +118,72 @@ async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Res
         }
         .into());
     }
+    let pre = Prelude {
+        relation,
+        schema,
+        cache,
+        params,
+        prefs,
+        auth,
+        path,
+        raw_query,
+    };
+    if writes {
+        let body = crate::write::read_body(body).await?;
+        crate::write::write(state, config, &parts, &pre, body).await
+    } else {
+        read(state, config, &parts, &pre).await
+    }
+}
+
+/// GET and HEAD on a table or view.
+async fn read(
+    state: &AppState,
+    config: &AppConfig,
+    parts: &http::request::Parts,
+    pre: &Prelude,
+) -> Result<Reply, ApiError> {
+    let method = &parts.method;
+    let headers = &parts.headers;
+    let prefs = &pre.prefs;
     let accept = header_values(headers, "accept").collect::<Vec<_>>().join(",");
     let format = negotiate_rows(&media::parse_accept(&accept))?;
-    let range_header = if method == Method::GET {
+    let range_header = if *method == Method::GET {
         items_range(headers)
     } else {
         None
     };
 
     let read = plan_read(
-        &cache,
+        &pre.cache,
         &ReadInput {
-            schema: &schema,
-            relation: &relation,
-            query: &params,
+            schema: &pre.schema,
+            relation: &pre.relation,
+            query: &pre.params,
             range_header,
             format,
             count: prefs.count,
-            head: method == Method::HEAD,
+            head: *method == Method::HEAD,
             max_rows: config.db_max_rows,
             aggregates_enabled: config.db_aggregates_enabled,
             legacy_target_names: config.url_use_legacy_target_names,
         },
     )?;
 
-    let role = auth.role;
-    let claims = auth.claims;
-    let (plain_headers, cookies) = split_headers(headers);
-    let role_settings = state.role_settings.load();
-    let ctx = RequestContext {
-        method: method.as_str(),
-        path: &path,
-        headers: &plain_headers,
-        cookies: &cookies,
-        role: &role,
-        claims: &claims,
-        schema: &schema,
-        timezone: prefs.timezone.as_deref(),
-    };
-    let settings = tx_settings(config, &role_settings, &ctx);
-    let isolation = role_settings
-        .get(&role)
-        .and_then(|s| s.iter().find(|(k, _)| k == "default_transaction_isolation"))
-        .and_then(|(_, v)| Isolation::from_setting(v));
-    let (end, tx_applied) = tx_end(config.db_tx_end, prefs.tx);
-
+    let base = tx_base(state, config, parts, pre);
     let count_plan = matches!(read.count, Some(CountPref::Planned | CountPref::Estimated))
         .then(|| restgres_sql::count_plan_statement(&read.plan));
     let tx = TxRequest {
         read_only: true,
-        isolation,
-        settings: restgres_sql::settings_statement(&settings),
-        pre_request: config
-            .db_pre_request
-            .as_deref()
-            .map(|f| restgres_sql::pre_request_statement(&function_name(f))),
+        isolation: base.isolation,
+        settings: base.settings,
+        pre_request: base.pre_request,
         count_plan,
         main: restgres_sql::read_statement(&read),
-        end,
+        end: base.end,
+        verify: None,
     };
-    if config.log_query {
-        tracing::info!(target: "restgres::query", "{}", tx.main.sql);
-    }
-    let outcome = state
-        .pool
-        .run(tx)
-        .await
-        .map_err(|e| ApiError::db(e, auth.authenticated))?;
+    let outcome = run(state, config, tx, pre.auth.authenticated).await?;
 
     let total = match read.count {
         None => None,
@@ -175,17 +195,88 @@ async fn serve<B>(state: &AppState, config: &AppConfig, req: &Request<B>) -> Res
         },
     };
     let extra = ReadHeaders {
-        content_location: content_location(&relation, raw_query),
-        // PostgREST names the profile when it negotiated one: several schemas, or a profile header sent.
-        content_profile: (config.db_schemas.len() > 1 || headers.contains_key(profile_header(&method)))
-            .then(|| schema.clone()),
-        preference_applied: preference_applied(&prefs, tx_applied),
+        content_location: content_location(&pre.relation, &pre.raw_query),
+        content_profile: content_profile(config, headers, method, &pre.schema),
+        preference_applied: preference_applied(prefs, base.tx_applied),
     };
     let mut reply = read_reply(&read, outcome, total, extra, config.client_error_verbosity)?;
     if let Some(w) = legacy_warning(&read.legacy_names) {
         reply.headers.push(("Warning".to_string(), w));
     }
     Ok(reply)
+}
+
+/// The parts of a request's transaction that do not depend on what it reads or writes.
+pub(crate) struct TxBase {
+    pub settings: restgres_sql::Statement,
+    pub pre_request: Option<restgres_sql::Statement>,
+    pub isolation: Option<Isolation>,
+    pub end: TxEnd,
+    /// The `tx=` preference when it was honoured.
+    pub tx_applied: Option<TxPref>,
+}
+
+pub(crate) fn tx_base(
+    state: &AppState,
+    config: &AppConfig,
+    parts: &http::request::Parts,
+    pre: &Prelude,
+) -> TxBase {
+    let (plain_headers, cookies) = split_headers(&parts.headers);
+    let role_settings = state.role_settings.load();
+    let ctx = RequestContext {
+        method: parts.method.as_str(),
+        path: &pre.path,
+        headers: &plain_headers,
+        cookies: &cookies,
+        role: &pre.auth.role,
+        claims: &pre.auth.claims,
+        schema: &pre.schema,
+        timezone: pre.prefs.timezone.as_deref(),
+    };
+    let settings = tx_settings(config, &role_settings, &ctx);
+    let isolation = role_settings
+        .get(&pre.auth.role)
+        .and_then(|s| s.iter().find(|(k, _)| k == "default_transaction_isolation"))
+        .and_then(|(_, v)| Isolation::from_setting(v));
+    let (end, tx_applied) = tx_end(config.db_tx_end, pre.prefs.tx);
+    TxBase {
+        settings: restgres_sql::settings_statement(&settings),
+        pre_request: config
+            .db_pre_request
+            .as_deref()
+            .map(|f| restgres_sql::pre_request_statement(&function_name(f))),
+        isolation,
+        end,
+        tx_applied,
+    }
+}
+
+/// Runs a transaction, logging its main statement under `log-query`.
+pub(crate) async fn run(
+    state: &AppState,
+    config: &AppConfig,
+    tx: TxRequest,
+    authenticated: bool,
+) -> Result<restgres_db::DbOutcome, ApiError> {
+    if config.log_query {
+        tracing::info!(target: "restgres::query", "{}", tx.main.sql);
+    }
+    state
+        .pool
+        .run(tx)
+        .await
+        .map_err(|e| ApiError::db(e, authenticated))
+}
+
+/// PostgREST names the profile when it negotiated one: several schemas, or a profile header sent.
+pub(crate) fn content_profile(
+    config: &AppConfig,
+    headers: &HeaderMap,
+    method: &Method,
+    schema: &str,
+) -> Option<String> {
+    (config.db_schemas.len() > 1 || headers.contains_key(profile_header(method))).then(|| schema.to_string())
 }
 
 /// PostgREST's deprecation warning for aliased embeds named by their relation.
@@ -248,7 +339,7 @@ fn profile_header(method: &Method) -> &'static str {
     }
 }
 
-fn header_values<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+pub(crate) fn header_values<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
     headers.get_all(name).iter().filter_map(|v| v.to_str().ok())
 }
 
@@ -308,7 +399,7 @@ fn tx_end(config: TxEndConfig, pref: Option<TxPref>) -> (TxEnd, Option<TxPref>) 
 }
 
 /// `Preference-Applied` for reads: count, tx, handling and timezone, in PostgREST's order.
-fn preference_applied(prefs: &Preferences, tx: Option<TxPref>) -> Option<String> {
+pub(crate) fn preference_applied(prefs: &Preferences, tx: Option<TxPref>) -> Option<String> {
     let mut out = Vec::new();
     if let Some(c) = prefs.count {
         out.push(
@@ -345,7 +436,7 @@ fn preference_applied(prefs: &Preferences, tx: Option<TxPref>) -> Option<String>
 }
 
 /// Characters kept as they are when re-encoding the canonical query string.
-const QUERY_SAFE: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const QUERY_SAFE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')

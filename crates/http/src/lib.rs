@@ -7,6 +7,7 @@ pub mod handler;
 pub mod response;
 pub mod server;
 pub mod state;
+pub mod write;
 
 pub use error::ApiError;
 pub use state::AppState;

@@ -38,6 +38,9 @@ pub enum PlanError {
     /// PGRST108, 400: an aliased embed named by its relation while `url-use-legacy-target-names` is off.
     #[error("'{name}' is not an embedded resource in this request")]
     NotEmbeddedAliased { name: String, alias: String },
+    /// PGRST204, 400: a body key (or `columns=` entry) that is not a column.
+    #[error("Could not find the '{column}' column of '{relation}' in the schema cache")]
+    ColumnNotFound { relation: String, column: String },
     /// PGRST123, 400
     #[error("Use of aggregate functions is not allowed")]
     AggregatesDisabled,

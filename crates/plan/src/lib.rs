@@ -3,6 +3,7 @@
 
 pub mod cast;
 pub mod error;
+pub mod mutate;
 pub mod negotiate;
 pub mod read;
 

@@ -220,6 +220,7 @@ pub fn plan_read(cache: &SchemaCache, input: &ReadInput<'_>) -> Result<ReadReque
         counter: Cell::new(0),
         legacy: input.legacy_target_names,
         aggregates: input.aggregates_enabled,
+        root_filters: true,
     };
     let select: Vec<SelectItem> = if q.select.is_empty() {
         vec![SelectItem::Star]
@@ -245,6 +246,39 @@ pub fn plan_read(cache: &SchemaCache, input: &ReadInput<'_>) -> Result<ReadReque
         max_rows: input.max_rows,
         legacy_names,
     })
+}
+
+/// The read over the rows a write returns (`Prefer: return=representation`): `select`, embeds and `order`
+/// applied to the CTE `pgrst_source`; the top level's filters belong to the mutation.
+pub fn plan_returning(
+    cache: &SchemaCache,
+    input: &ReadInput<'_>,
+) -> Result<(ReadPlan, Vec<(String, String)>), PlanError> {
+    let table = find_table(cache, input.schema, input.relation)?;
+    let q = input.query;
+    let ctx = Ctx {
+        cache,
+        schema: input.schema,
+        query: q,
+        counter: Cell::new(0),
+        legacy: input.legacy_target_names,
+        aggregates: input.aggregates_enabled,
+        root_filters: false,
+    };
+    let select: Vec<SelectItem> = if q.select.is_empty() {
+        vec![SelectItem::Star]
+    } else {
+        q.select.clone()
+    };
+    let mut plan = ctx.level(table, None, &select, &[])?;
+    if !input.aggregates_enabled && plan.any_aggregates() {
+        return Err(PlanError::AggregatesDisabled);
+    }
+    let legacy = ctx.check_paths(&plan)?;
+    plan.from = QualifiedName::new("", "pgrst_source");
+    // The CTE has the table's columns but not its row type: no computed fields on it.
+    plan.columns_only = true;
+    Ok((plan, legacy))
 }
 
 impl ReadPlan {
@@ -273,6 +307,8 @@ struct Ctx<'a> {
     /// `url-use-legacy-target-names`: an aliased embed may also be named by its relation.
     legacy: bool,
     aggregates: bool,
+    /// For the representation of a write: the top level's filters belong to the mutation, not the read.
+    root_filters: bool,
 }
 
 impl Ctx<'_> {
@@ -329,11 +365,12 @@ impl Ctx<'_> {
         };
 
         let mut conditions = Vec::new();
+        let filters_here = self.root_filters || !path.is_empty();
         for (_, filter) in self
             .query
             .filters
             .iter()
-            .filter(|(p, _)| self.path_matches(p, path))
+            .filter(|(p, _)| filters_here && self.path_matches(p, path))
         {
             conditions.push(self.filter(table, filter, &lookup)?);
         }
@@ -341,7 +378,7 @@ impl Ctx<'_> {
             .query
             .logic
             .iter()
-            .filter(|(p, _)| self.path_matches(p, path))
+            .filter(|(p, _)| filters_here && self.path_matches(p, path))
         {
             conditions.push(self.tree(table, tree, &lookup)?);
         }
@@ -748,7 +785,8 @@ fn plan_select(table: &Table, item: &SelectItem) -> Result<PSelect, PlanError> {
     })
 }
 
-fn plan_filter(table: &Table, filter: &Filter) -> PCondition {
+/// A filter resolved against the relation.
+pub(crate) fn plan_filter(table: &Table, filter: &Filter) -> PCondition {
     let to_tsvector = matches!(filter.operation, Operation::Fts { .. })
         && !(filter.field.json_path.is_empty()
             && table

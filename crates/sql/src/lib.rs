@@ -8,6 +8,7 @@
 pub mod builder;
 pub mod read;
 pub mod tx;
+pub mod write;
 
 pub use builder::{quote_ident, quote_qualified, Statement};
 pub use read::{count_plan_statement, read_statement, READ_COLUMNS};

@@ -66,7 +66,7 @@ pub fn count_plan_statement(plan: &ReadPlan) -> Statement {
     sql.finish()
 }
 
-fn body_expr(format: OutputFormat, head: bool) -> &'static str {
+pub(crate) fn body_expr(format: OutputFormat, head: bool) -> &'static str {
     if head {
         return "''::text";
     }
@@ -124,7 +124,7 @@ enum Mode {
     Count,
 }
 
-fn select_query(sql: &mut Sql, plan: &ReadPlan, with_range: bool) {
+pub(crate) fn select_query(sql: &mut Sql, plan: &ReadPlan, with_range: bool) {
     level(sql, plan, None, if with_range { Mode::Rows } else { Mode::Count });
 }
 
@@ -630,7 +630,7 @@ fn field_expr(sql: &mut Sql, from: &str, field: &PField) {
     }
 }
 
-fn condition(sql: &mut Sql, from: &str, c: &PCondition) {
+pub(crate) fn condition(sql: &mut Sql, from: &str, c: &PCondition) {
     match c {
         PCondition::Tree {
             negated,

@@ -1,0 +1,312 @@
+//! POST, PATCH and DELETE on tables and views: body, plan, one transaction, PostgREST's write responses.
+
+use crate::handler::{content_profile, header_values, run, tx_base, Prelude};
+use crate::response::{override_status_headers, Reply};
+use crate::{ApiError, AppState};
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use http_body_util::BodyExt;
+use restgres_config::AppConfig;
+use restgres_db::{TxRequest, Verify, Violation};
+use restgres_plan::mutate::{plan_delete, plan_insert, plan_update, WriteInput};
+use restgres_plan::negotiate::negotiate_rows;
+use restgres_plan::{plan_returning, OutputFormat, ReadInput};
+use restgres_request::payload::{parse_payload, BodyFormat, Payload};
+use restgres_request::prefer::{CountPref, Handling, Resolution, ReturnPref, TxPref};
+use restgres_request::{media, Preferences};
+
+/// Bodies larger than this are refused with 413 before anything is parsed.
+pub const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
+
+/// Reads the whole body, refusing one over `MAX_BODY_BYTES`.
+pub(crate) async fn read_body<B>(body: B) -> Result<Bytes, ApiError>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            Err(ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            })
+        }
+        Err(e) => Err(ApiError::BadBody(format!("could not read the request body: {e}"))),
+    }
+}
+
+/// The body's format from `Content-Type` (JSON when absent, as PostgREST assumes).
+fn body_format(parts: &http::request::Parts) -> Result<BodyFormat, ApiError> {
+    let ct = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.trim().is_empty() {
+        return Ok(BodyFormat::Json);
+    }
+    Ok(BodyFormat::from_media_type(&media::parse_media_type(ct))?)
+}
+
+pub(crate) async fn write(
+    state: &AppState,
+    config: &AppConfig,
+    parts: &http::request::Parts,
+    pre: &Prelude,
+    body: Bytes,
+) -> Result<Reply, ApiError> {
+    let method = &parts.method;
+    let prefs = &pre.prefs;
+    let ret = prefs.return_.unwrap_or(ReturnPref::Minimal);
+    let representation = ret == ReturnPref::Representation;
+    let format = if representation {
+        let accept = header_values(&parts.headers, "accept")
+            .collect::<Vec<_>>()
+            .join(",");
+        negotiate_rows(&media::parse_accept(&accept))?
+    } else {
+        OutputFormat::Json
+    };
+
+    // The body: its keys decide the columns, unless `columns=` names them.
+    let payload = if *method == Method::DELETE {
+        None
+    } else {
+        let format = body_format(parts)?;
+        Some(match &pre.params.columns {
+            Some(_) if format == BodyFormat::Json => Payload::passthrough(&body)?,
+            _ => parse_payload(format, &body)?,
+        })
+    };
+    let keys: Vec<String> = match (&pre.params.columns, &payload) {
+        (Some(cols), _) => cols.clone(),
+        (None, Some(p)) => p.keys.clone(),
+        (None, None) => Vec::new(),
+    };
+    let input = WriteInput {
+        schema: &pre.schema,
+        relation: &pre.relation,
+        query: &pre.params,
+        keys: &keys,
+        body_is_object: payload.as_ref().is_some_and(|p| !p.is_array),
+        missing_default: prefs.missing_default,
+        resolution: prefs.resolution,
+    };
+    let mutation = match *method {
+        Method::POST => plan_insert(&pre.cache, &input)?,
+        Method::PATCH => plan_update(&pre.cache, &input)?,
+        _ => plan_delete(&pre.cache, &input)?,
+    };
+    let (read, legacy) = plan_returning(
+        &pre.cache,
+        &ReadInput {
+            schema: &pre.schema,
+            relation: &pre.relation,
+            query: &pre.params,
+            range_header: None,
+            format,
+            count: prefs.count,
+            head: false,
+            max_rows: None,
+            aggregates_enabled: config.db_aggregates_enabled,
+            legacy_target_names: config.url_use_legacy_target_names,
+        },
+    )?;
+    let _ = legacy;
+
+    let is_insert = *method == Method::POST;
+    let strict = prefs.handling == Some(Handling::Strict);
+    let max_affected = if strict && !is_insert {
+        prefs.max_affected
+    } else {
+        None
+    };
+    let singular = representation && matches!(format, OutputFormat::Object { .. });
+    let base = tx_base(state, config, parts, pre);
+    let body_text = payload.as_ref().map(|p| p.json.as_str()).unwrap_or("");
+    let main = restgres_sql::write::write_statement(&restgres_sql::write::WriteStatement {
+        mutation: &mutation,
+        read: &read,
+        format,
+        representation,
+        location: is_insert && ret == ReturnPref::HeadersOnly,
+        body: body_text,
+    });
+    let tx = TxRequest {
+        read_only: false,
+        isolation: base.isolation,
+        settings: base.settings,
+        pre_request: base.pre_request,
+        count_plan: None,
+        main,
+        end: base.end,
+        verify: (max_affected.is_some() || singular).then_some(Verify {
+            max_affected,
+            singular,
+        }),
+    };
+    let outcome = run(state, config, tx, pre.auth.authenticated).await?;
+    match outcome.violation {
+        Some(Violation::MaxAffected { affected }) => return Err(ApiError::MaxAffected { affected }),
+        Some(Violation::Singular { rows }) => return Err(ApiError::Singularity { rows }),
+        None => {}
+    }
+
+    let counted = matches!(
+        prefs.count,
+        Some(CountPref::Exact | CountPref::Estimated | CountPref::Planned)
+    );
+    let n = outcome.page_total;
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let (status, range) = match *method {
+        Method::POST => {
+            if let Some(pairs) = &outcome.location {
+                headers.push(("Location".into(), location(&pre.relation, pairs)));
+            }
+            let merge_without_inserts =
+                prefs.resolution == Some(Resolution::MergeDuplicates) && outcome.inserted.unwrap_or(n) <= 0;
+            (
+                if merge_without_inserts {
+                    StatusCode::OK
+                } else {
+                    StatusCode::CREATED
+                },
+                star_range(counted, n),
+            )
+        }
+        Method::PATCH => {
+            let range = if counted && n > 0 {
+                format!("0-{}/{n}", n - 1)
+            } else {
+                star_range(counted, n)
+            };
+            (
+                if representation {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NO_CONTENT
+                },
+                range,
+            )
+        }
+        _ => (
+            if representation {
+                StatusCode::OK
+            } else {
+                StatusCode::NO_CONTENT
+            },
+            star_range(counted, n),
+        ),
+    };
+    headers.push(("Content-Range".into(), range));
+    if let Some(p) = write_preference_applied(prefs, base.tx_applied, &mutation, &pre.params, strict) {
+        headers.push(("Preference-Applied".into(), p));
+    }
+    let body = if representation {
+        headers.push((
+            http::header::CONTENT_TYPE.to_string(),
+            format.media_type().content_type(),
+        ));
+        if let Some(p) = content_profile(config, &parts.headers, method, &pre.schema) {
+            headers.push(("Content-Profile".into(), p));
+        }
+        Bytes::from(outcome.body)
+    } else {
+        Bytes::new()
+    };
+    let (status, headers) = override_status_headers(
+        outcome.response_status.as_deref(),
+        outcome.response_headers.as_deref(),
+        status,
+        headers,
+    )?;
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// `*/N` with a count, `*/*` without (PostgREST's Content-Range for POST and DELETE).
+fn star_range(counted: bool, n: i64) -> String {
+    if counted {
+        format!("*/{n}")
+    } else {
+        "*/*".to_string()
+    }
+}
+
+/// `/relation?id=eq.1&...` from the inserted row's primary key.
+fn location(relation: &str, pairs: &[String]) -> String {
+    use percent_encoding::utf8_percent_encode;
+    let set = crate::handler::QUERY_SAFE;
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            format!("{}={}", utf8_percent_encode(k, set), utf8_percent_encode(v, set))
+        })
+        .collect();
+    format!("/{}?{}", utf8_percent_encode(relation, set), query.join("&"))
+}
+
+/// `Preference-Applied` for writes, in PostgREST's order: resolution, missing, return, count, tx, handling,
+/// timezone, max-affected.
+fn write_preference_applied(
+    prefs: &Preferences,
+    tx: Option<TxPref>,
+    mutation: &restgres_plan::mutate::MutatePlan,
+    params: &restgres_request::QueryParams,
+    strict: bool,
+) -> Option<String> {
+    use restgres_plan::mutate::MutationKind;
+    let mut out: Vec<String> = Vec::new();
+    let insert = matches!(mutation.kind, MutationKind::Insert { .. });
+    if insert && (!mutation.primary_key.is_empty() || params.on_conflict.is_some()) {
+        if let Some(r) = prefs.resolution {
+            out.push(match r {
+                Resolution::MergeDuplicates => "resolution=merge-duplicates".into(),
+                Resolution::IgnoreDuplicates => "resolution=ignore-duplicates".into(),
+            });
+        }
+    }
+    if prefs.missing_default && !matches!(mutation.kind, MutationKind::Delete) {
+        out.push("missing=default".into());
+    }
+    if let Some(r) = prefs.return_ {
+        out.push(match r {
+            ReturnPref::Minimal => "return=minimal".into(),
+            ReturnPref::HeadersOnly => "return=headers-only".into(),
+            ReturnPref::Representation => "return=representation".into(),
+        });
+    }
+    if let Some(c) = prefs.count {
+        out.push(match c {
+            CountPref::Exact => "count=exact".into(),
+            CountPref::Planned => "count=planned".into(),
+            CountPref::Estimated => "count=estimated".into(),
+        });
+    }
+    if let Some(t) = tx {
+        out.push(match t {
+            TxPref::Commit => "tx=commit".into(),
+            TxPref::Rollback => "tx=rollback".into(),
+        });
+    }
+    if let Some(h) = prefs.handling {
+        out.push(match h {
+            Handling::Strict => "handling=strict".into(),
+            Handling::Lenient => "handling=lenient".into(),
+        });
+    }
+    if let Some(tz) = &prefs.timezone {
+        out.push(format!("timezone={tz}"));
+    }
+    if strict && !insert {
+        if let Some(m) = prefs.max_affected {
+            out.push(format!("max-affected={m}"));
+        }
+    }
+    (!out.is_empty()).then(|| out.join(", "))
+}
