@@ -66,6 +66,8 @@ pub struct Verify {
     pub max_affected: Option<i64>,
     /// `Accept: application/vnd.pgrst.object+json`: exactly one row.
     pub singular: bool,
+    /// PUT: the body's row matched the URL's primary key (exactly one row written).
+    pub put: bool,
 }
 
 /// Why a verified transaction was rolled back.
@@ -73,6 +75,7 @@ pub struct Verify {
 pub enum Violation {
     MaxAffected { affected: i64 },
     Singular { rows: i64 },
+    PutMismatch,
 }
 
 /// What the main statement returned.
@@ -184,6 +187,7 @@ async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<Db
             Some(max) if outcome.page_total > max => Some(Violation::MaxAffected {
                 affected: outcome.page_total,
             }),
+            _ if v.put && outcome.page_total != 1 => Some(Violation::PutMismatch),
             _ if v.singular && outcome.page_total != 1 => Some(Violation::Singular {
                 rows: outcome.page_total,
             }),

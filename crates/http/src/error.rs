@@ -49,6 +49,9 @@ pub enum ApiError {
     /// PGRST102, 400
     #[error("{0}")]
     BadBody(String),
+    /// PGRST115, 400
+    #[error("Payload values do not match URL in primary key column(s)")]
+    PutMismatch,
     /// PGRST124, 400
     #[error("Query result exceeds max-affected preference constraint")]
     MaxAffected { affected: i64 },
@@ -131,6 +134,7 @@ impl ApiError {
             ApiError::Jwt(e) => jwt_parts(e),
             ApiError::PayloadTooLarge { .. } => ErrorParts::new(413, "PGRST102", self.to_string()),
             ApiError::BadBody(_) | ApiError::Payload(_) => ErrorParts::new(400, "PGRST102", self.to_string()),
+            ApiError::PutMismatch => ErrorParts::new(400, "PGRST115", self.to_string()),
             ApiError::MaxAffected { affected } => ErrorParts::new(400, "PGRST124", self.to_string())
                 .details(format!("The query affects {affected} rows")),
         }
@@ -223,6 +227,8 @@ fn plan_parts(e: &PlanError) -> ErrorParts {
             .details("Target names are not allowed in filters if they have an alias")
             .hint(format!("Change '{name}' to '{alias}' in filters, orders or limits.")),
         PlanError::ColumnNotFound { .. } => ErrorParts::new(400, "PGRST204", msg),
+        PlanError::InvalidPutFilters => ErrorParts::new(405, "PGRST105", msg),
+        PlanError::PutLimitNotAllowed => ErrorParts::new(400, "PGRST114", msg),
         PlanError::NotEmbedded { name } => ErrorParts::new(400, "PGRST108", msg)
             .hint(format!("Verify that '{name}' is included in the 'select' query parameter.")),
         PlanError::AggregatesDisabled => ErrorParts::new(400, "PGRST123", msg),

@@ -82,10 +82,13 @@ where
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     let resource = resource(&path)?;
-    let writes = matches!(method, Method::POST | Method::PATCH | Method::DELETE);
+    let writes = matches!(
+        method,
+        Method::POST | Method::PATCH | Method::PUT | Method::DELETE
+    );
     match method {
-        Method::GET | Method::HEAD | Method::POST | Method::PATCH | Method::DELETE => {}
-        Method::PUT | Method::OPTIONS => {
+        Method::GET | Method::HEAD | Method::POST | Method::PATCH | Method::PUT | Method::DELETE => {}
+        Method::OPTIONS => {
             return Err(ApiError::NotImplemented(format!(
                 "{method} is not supported by this version of restgres yet"
             )));

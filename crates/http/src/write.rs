@@ -8,7 +8,7 @@ use http::{Method, StatusCode};
 use http_body_util::BodyExt;
 use restgres_config::AppConfig;
 use restgres_db::{TxRequest, Verify, Violation};
-use restgres_plan::mutate::{plan_delete, plan_insert, plan_update, WriteInput};
+use restgres_plan::mutate::{plan_delete, plan_insert, plan_put, plan_update, WriteInput};
 use restgres_plan::negotiate::negotiate_rows;
 use restgres_plan::{plan_returning, OutputFormat, ReadInput};
 use restgres_request::payload::{parse_payload, BodyFormat, Payload};
@@ -95,6 +95,7 @@ pub(crate) async fn write(
     };
     let mutation = match *method {
         Method::POST => plan_insert(&pre.cache, &input)?,
+        Method::PUT => plan_put(&pre.cache, &input)?,
         Method::PATCH => plan_update(&pre.cache, &input)?,
         _ => plan_delete(&pre.cache, &input)?,
     };
@@ -123,6 +124,7 @@ pub(crate) async fn write(
         None
     };
     let singular = representation && matches!(format, OutputFormat::Object { .. });
+    let put = *method == Method::PUT;
     let base = tx_base(state, config, parts, pre);
     let body_text = payload.as_ref().map(|p| p.json.as_str()).unwrap_or("");
     let main = restgres_sql::write::write_statement(&restgres_sql::write::WriteStatement {
@@ -141,15 +143,17 @@ pub(crate) async fn write(
         count_plan: None,
         main,
         end: base.end,
-        verify: (max_affected.is_some() || singular).then_some(Verify {
+        verify: (max_affected.is_some() || singular || put).then_some(Verify {
             max_affected,
             singular,
+            put,
         }),
     };
     let outcome = run(state, config, tx, pre.auth.authenticated).await?;
     match outcome.violation {
         Some(Violation::MaxAffected { affected }) => return Err(ApiError::MaxAffected { affected }),
         Some(Violation::Singular { rows }) => return Err(ApiError::Singularity { rows }),
+        Some(Violation::PutMismatch) => return Err(ApiError::PutMismatch),
         None => {}
     }
 
@@ -174,6 +178,14 @@ pub(crate) async fn write(
                 },
                 star_range(counted, n),
             )
+        }
+        Method::PUT => {
+            let status = match (representation, outcome.inserted.unwrap_or(0) > 0) {
+                (false, _) => StatusCode::NO_CONTENT,
+                (true, true) => StatusCode::CREATED,
+                (true, false) => StatusCode::OK,
+            };
+            (status, star_range(counted, n))
         }
         Method::PATCH => {
             let range = if counted && n > 0 {

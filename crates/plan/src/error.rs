@@ -41,6 +41,12 @@ pub enum PlanError {
     /// PGRST204, 400: a body key (or `columns=` entry) that is not a column.
     #[error("Could not find the '{column}' column of '{relation}' in the schema cache")]
     ColumnNotFound { relation: String, column: String },
+    /// PGRST105, 405
+    #[error("Filters must include all and only primary key columns with 'eq' operators")]
+    InvalidPutFilters,
+    /// PGRST114, 400
+    #[error("limit/offset querystring parameters are not allowed for PUT")]
+    PutLimitNotAllowed,
     /// PGRST123, 400
     #[error("Use of aggregate functions is not allowed")]
     AggregatesDisabled,

@@ -3,7 +3,7 @@
 use crate::read::{find_table, plan_filter, PCondition};
 use crate::PlanError;
 use restgres_request::prefer::Resolution;
-use restgres_request::{LogicTree, QueryParams};
+use restgres_request::{LogicTree, Operation, Operator, QueryParams};
 use restgres_schema::{QualifiedName, RelationKind, SchemaCache, Table};
 
 /// One column written from the body: its name, its SQL type (from the catalog) and, with
@@ -33,7 +33,8 @@ pub struct MutatePlan {
     pub columns: Vec<WriteColumn>,
     /// Whether the body is one object (`json_to_record`) or an array (`json_to_recordset`).
     pub body_is_object: bool,
-    /// `WHERE` of UPDATE/DELETE (the top level's filters).
+    /// `WHERE` of UPDATE/DELETE (the top level's filters); for PUT, the primary-key filters the body's
+    /// row must match (checked on `pgrst_body`).
     pub conditions: Vec<PCondition>,
     /// Primary-key columns, for `Location` (sorted by name, as PostgREST lists them).
     pub primary_key: Vec<String>,
@@ -78,6 +79,56 @@ pub fn plan_insert(cache: &SchemaCache, input: &WriteInput<'_>) -> Result<Mutate
         table_columns: table.columns.iter().map(|c| c.name.clone()).collect(),
         is_table: matches!(table.kind, RelationKind::Table | RelationKind::PartitionedTable),
     })
+}
+
+/// PUT: a single-row upsert of the row the primary-key filters name (PGRST105/PGRST114 otherwise).
+pub fn plan_put(cache: &SchemaCache, input: &WriteInput<'_>) -> Result<MutatePlan, PlanError> {
+    let table = find_table(cache, input.schema, input.relation)?;
+    let q = input.query;
+    if q.ranges.iter().any(|(p, _)| p.is_empty()) {
+        return Err(PlanError::PutLimitNotAllowed);
+    }
+    let root: Vec<&restgres_request::Filter> = q
+        .filters
+        .iter()
+        .filter(|(p, _)| p.is_empty())
+        .map(|(_, f)| f)
+        .collect();
+    let mut named: Vec<&str> = root
+        .iter()
+        .filter(|f| {
+            !f.negated
+                && f.field.json_path.is_empty()
+                && matches!(
+                    f.operation,
+                    Operation::Op {
+                        op: Operator::Eq,
+                        quantifier: None,
+                        ..
+                    }
+                )
+        })
+        .map(|f| f.field.name.as_str())
+        .collect();
+    named.sort_unstable();
+    let mut pk: Vec<&str> = table.primary_key.iter().map(String::as_str).collect();
+    pk.sort_unstable();
+    let logic_at_root = q.logic.iter().any(|(p, _)| p.is_empty());
+    if pk.is_empty() || named.len() != root.len() || named != pk || logic_at_root {
+        return Err(PlanError::InvalidPutFilters);
+    }
+    let mut plan = plan_insert(
+        cache,
+        &WriteInput {
+            resolution: Some(Resolution::MergeDuplicates),
+            ..*input
+        },
+    )?;
+    plan.kind = MutationKind::Insert {
+        on_conflict: Some((Resolution::MergeDuplicates, table.primary_key.clone())),
+    };
+    plan.conditions = root.iter().map(|f| plan_filter(table, f)).collect();
+    Ok(plan)
 }
 
 pub fn plan_update(cache: &SchemaCache, input: &WriteInput<'_>) -> Result<MutatePlan, PlanError> {

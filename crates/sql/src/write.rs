@@ -162,6 +162,11 @@ fn insert(sql: &mut Sql, m: &MutatePlan, on_conflict: Option<&(Resolution, Vec<S
         let body_cols: Vec<String> = cols.iter().map(|c| format!("\"pgrst_body\".{c}")).collect();
         sql.push(&body_cols.join(", ")).push(" FROM ");
         body_source(sql, m, body, false);
+        // PUT: the body's row must be the one the URL names.
+        for (i, c) in m.conditions.iter().enumerate() {
+            sql.push(if i == 0 { " WHERE " } else { " AND " });
+            condition(sql, "\"pgrst_body\"", c);
+        }
     }
     if let Some((resolution, target)) = on_conflict {
         let target: Vec<String> = target.iter().map(|c| quote_ident(c)).collect();
