@@ -6,6 +6,7 @@ pub mod error;
 mod haskell;
 pub mod media;
 mod parsec;
+pub mod payload;
 pub mod prefer;
 pub mod query;
 pub mod range;

@@ -6,6 +6,7 @@ mod filter;
 mod headers;
 mod logic;
 mod order;
+mod payload;
 mod props;
 mod query_string;
 mod robustness;
