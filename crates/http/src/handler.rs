@@ -9,7 +9,7 @@ use restgres_config::{AppConfig, TxEnd as TxEndConfig};
 use restgres_db::{Isolation, TxEnd, TxRequest};
 use restgres_plan::negotiate::negotiate_rows;
 use restgres_plan::{plan_read, PlanError, ReadInput};
-use restgres_request::prefer::{CountPref, Handling, TxPref};
+use restgres_request::prefer::{CountPref, Handling, Resolution, ReturnPref, TxPref};
 use restgres_request::{media, query, range, Preferences};
 use restgres_schema::QualifiedName;
 
@@ -200,7 +200,13 @@ async fn read(
     let extra = ReadHeaders {
         content_location: content_location(&pre.relation, &pre.raw_query),
         content_profile: content_profile(config, headers, method, &pre.schema),
-        preference_applied: preference_applied(prefs, base.tx_applied),
+        preference_applied: preference_applied(&Applied {
+            count: prefs.count,
+            tx: base.tx_applied,
+            handling: prefs.handling,
+            timezone: prefs.timezone.as_deref(),
+            ..Applied::default()
+        }),
     };
     let mut reply = read_reply(&read, outcome, total, extra, config.client_error_verbosity)?;
     if let Some(w) = legacy_warning(&read.legacy_names) {
@@ -401,39 +407,63 @@ fn tx_end(config: TxEndConfig, pref: Option<TxPref>) -> (TxEnd, Option<TxPref>) 
     }
 }
 
-/// `Preference-Applied` for reads: count, tx, handling and timezone, in PostgREST's order.
-pub(crate) fn preference_applied(prefs: &Preferences, tx: Option<TxPref>) -> Option<String> {
-    let mut out = Vec::new();
-    if let Some(c) = prefs.count {
-        out.push(
-            match c {
-                CountPref::Exact => "count=exact",
-                CountPref::Planned => "count=planned",
-                CountPref::Estimated => "count=estimated",
-            }
-            .to_string(),
-        );
+/// The preferences a response honoured, for `Preference-Applied`.
+#[derive(Default)]
+pub(crate) struct Applied<'a> {
+    pub resolution: Option<Resolution>,
+    pub missing_default: bool,
+    pub return_: Option<ReturnPref>,
+    pub count: Option<CountPref>,
+    pub tx: Option<TxPref>,
+    pub handling: Option<Handling>,
+    pub timezone: Option<&'a str>,
+    pub max_affected: Option<i64>,
+}
+
+/// `Preference-Applied`, in PostgREST's order: resolution, missing, return, count, tx, handling, timezone,
+/// max-affected.
+pub(crate) fn preference_applied(a: &Applied<'_>) -> Option<String> {
+    let mut out: Vec<String> = Vec::new();
+    if let Some(r) = a.resolution {
+        out.push(match r {
+            Resolution::MergeDuplicates => "resolution=merge-duplicates".into(),
+            Resolution::IgnoreDuplicates => "resolution=ignore-duplicates".into(),
+        });
     }
-    if let Some(t) = tx {
-        out.push(
-            match t {
-                TxPref::Commit => "tx=commit",
-                TxPref::Rollback => "tx=rollback",
-            }
-            .to_string(),
-        );
+    if a.missing_default {
+        out.push("missing=default".into());
     }
-    if let Some(h) = prefs.handling {
-        out.push(
-            match h {
-                Handling::Strict => "handling=strict",
-                Handling::Lenient => "handling=lenient",
-            }
-            .to_string(),
-        );
+    if let Some(r) = a.return_ {
+        out.push(match r {
+            ReturnPref::Minimal => "return=minimal".into(),
+            ReturnPref::HeadersOnly => "return=headers-only".into(),
+            ReturnPref::Representation => "return=representation".into(),
+        });
     }
-    if let Some(tz) = &prefs.timezone {
+    if let Some(c) = a.count {
+        out.push(match c {
+            CountPref::Exact => "count=exact".into(),
+            CountPref::Planned => "count=planned".into(),
+            CountPref::Estimated => "count=estimated".into(),
+        });
+    }
+    if let Some(t) = a.tx {
+        out.push(match t {
+            TxPref::Commit => "tx=commit".into(),
+            TxPref::Rollback => "tx=rollback".into(),
+        });
+    }
+    if let Some(h) = a.handling {
+        out.push(match h {
+            Handling::Strict => "handling=strict".into(),
+            Handling::Lenient => "handling=lenient".into(),
+        });
+    }
+    if let Some(tz) = a.timezone {
         out.push(format!("timezone={tz}"));
+    }
+    if let Some(m) = a.max_affected {
+        out.push(format!("max-affected={m}"));
     }
     (!out.is_empty()).then(|| out.join(", "))
 }

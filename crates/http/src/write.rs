@@ -1,6 +1,6 @@
 //! POST, PATCH and DELETE on tables and views: body, plan, one transaction, PostgREST's write responses.
 
-use crate::handler::{content_profile, header_values, run, tx_base, Prelude};
+use crate::handler::{content_profile, header_values, preference_applied, run, tx_base, Applied, Prelude};
 use crate::response::{override_status_headers, Reply};
 use crate::{ApiError, AppState};
 use bytes::Bytes;
@@ -263,8 +263,7 @@ fn location(relation: &str, pairs: &[String]) -> String {
     format!("/{}?{}", utf8_percent_encode(relation, set), query.join("&"))
 }
 
-/// `Preference-Applied` for writes, in PostgREST's order: resolution, missing, return, count, tx, handling,
-/// timezone, max-affected.
+/// `Preference-Applied` for writes: what PostgREST reports for each kind of mutation.
 fn write_preference_applied(
     prefs: &Preferences,
     tx: Option<TxPref>,
@@ -273,52 +272,17 @@ fn write_preference_applied(
     strict: bool,
 ) -> Option<String> {
     use restgres_plan::mutate::MutationKind;
-    let mut out: Vec<String> = Vec::new();
     let insert = matches!(mutation.kind, MutationKind::Insert { .. });
-    if insert && (!mutation.primary_key.is_empty() || params.on_conflict.is_some()) {
-        if let Some(r) = prefs.resolution {
-            out.push(match r {
-                Resolution::MergeDuplicates => "resolution=merge-duplicates".into(),
-                Resolution::IgnoreDuplicates => "resolution=ignore-duplicates".into(),
-            });
-        }
-    }
-    if prefs.missing_default && !matches!(mutation.kind, MutationKind::Delete) {
-        out.push("missing=default".into());
-    }
-    if let Some(r) = prefs.return_ {
-        out.push(match r {
-            ReturnPref::Minimal => "return=minimal".into(),
-            ReturnPref::HeadersOnly => "return=headers-only".into(),
-            ReturnPref::Representation => "return=representation".into(),
-        });
-    }
-    if let Some(c) = prefs.count {
-        out.push(match c {
-            CountPref::Exact => "count=exact".into(),
-            CountPref::Planned => "count=planned".into(),
-            CountPref::Estimated => "count=estimated".into(),
-        });
-    }
-    if let Some(t) = tx {
-        out.push(match t {
-            TxPref::Commit => "tx=commit".into(),
-            TxPref::Rollback => "tx=rollback".into(),
-        });
-    }
-    if let Some(h) = prefs.handling {
-        out.push(match h {
-            Handling::Strict => "handling=strict".into(),
-            Handling::Lenient => "handling=lenient".into(),
-        });
-    }
-    if let Some(tz) = &prefs.timezone {
-        out.push(format!("timezone={tz}"));
-    }
-    if strict && !insert {
-        if let Some(m) = prefs.max_affected {
-            out.push(format!("max-affected={m}"));
-        }
-    }
-    (!out.is_empty()).then(|| out.join(", "))
+    preference_applied(&Applied {
+        resolution: prefs
+            .resolution
+            .filter(|_| insert && (!mutation.primary_key.is_empty() || params.on_conflict.is_some())),
+        missing_default: prefs.missing_default && !matches!(mutation.kind, MutationKind::Delete),
+        return_: prefs.return_,
+        count: prefs.count,
+        tx,
+        handling: prefs.handling,
+        timezone: prefs.timezone.as_deref(),
+        max_affected: prefs.max_affected.filter(|_| strict && !insert),
+    })
 }

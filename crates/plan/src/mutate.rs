@@ -1,9 +1,9 @@
 //! Write plans: INSERT (with upserts), UPDATE and DELETE on a table or view, from the body's keys and filters.
 
-use crate::read::{find_table, plan_filter, PCondition};
+use crate::read::{find_table, plan_filter, plan_logic, PCondition};
 use crate::PlanError;
 use restgres_request::prefer::Resolution;
-use restgres_request::{LogicTree, Operation, Operator, QueryParams};
+use restgres_request::{Operation, Operator, QueryParams};
 use restgres_schema::{QualifiedName, RelationKind, SchemaCache, Table};
 
 /// One column written from the body: its name, its SQL type (from the catalog) and, with
@@ -200,22 +200,7 @@ fn root_conditions(table: &Table, q: &QueryParams) -> Vec<PCondition> {
         q.logic
             .iter()
             .filter(|(p, _)| p.is_empty())
-            .map(|(_, t)| tree(table, t)),
+            .map(|(_, t)| plan_logic(table, t)),
     );
     out
-}
-
-fn tree(table: &Table, t: &LogicTree) -> PCondition {
-    match t {
-        LogicTree::Filter(f) => plan_filter(table, f),
-        LogicTree::Expr {
-            negated,
-            op,
-            children,
-        } => PCondition::Tree {
-            negated: *negated,
-            op: *op,
-            children: children.iter().map(|c| tree(table, c)).collect(),
-        },
-    }
 }

@@ -211,28 +211,8 @@ pub struct ReadInput<'a> {
 
 /// Resolves a read of a table or view.
 pub fn plan_read(cache: &SchemaCache, input: &ReadInput<'_>) -> Result<ReadRequest, PlanError> {
-    let table = find_table(cache, input.schema, input.relation)?;
     let q = input.query;
-    let ctx = Ctx {
-        cache,
-        schema: input.schema,
-        query: q,
-        counter: Cell::new(0),
-        legacy: input.legacy_target_names,
-        aggregates: input.aggregates_enabled,
-        root_filters: true,
-    };
-    let select: Vec<SelectItem> = if q.select.is_empty() {
-        vec![SelectItem::Star]
-    } else {
-        q.select.clone()
-    };
-    let mut plan = ctx.level(table, None, &select, &[])?;
-    if !input.aggregates_enabled && plan.any_aggregates() {
-        return Err(PlanError::AggregatesDisabled);
-    }
-    let legacy_names = ctx.check_paths(&plan)?;
-
+    let (mut plan, legacy_names) = plan_tree(cache, input, true)?;
     let top = q.ranges.iter().rev().find(|(p, _)| p.is_empty()).map(|(_, r)| *r);
     let requested = resolve_top_level_range(top, input.range_header)?;
     plan.range = requested.with_max_rows(input.max_rows);
@@ -254,6 +234,20 @@ pub fn plan_returning(
     cache: &SchemaCache,
     input: &ReadInput<'_>,
 ) -> Result<(ReadPlan, Vec<(String, String)>), PlanError> {
+    let (mut plan, legacy) = plan_tree(cache, input, false)?;
+    plan.from = QualifiedName::new("", "pgrst_source");
+    // The CTE has the table's columns but not its row type: no computed fields on it.
+    plan.columns_only = true;
+    Ok((plan, legacy))
+}
+
+/// The tree of levels for a request, checked (aggregates allowed, every path an embed); with the legacy
+/// target names used.
+fn plan_tree(
+    cache: &SchemaCache,
+    input: &ReadInput<'_>,
+    root_filters: bool,
+) -> Result<(ReadPlan, Vec<(String, String)>), PlanError> {
     let table = find_table(cache, input.schema, input.relation)?;
     let q = input.query;
     let ctx = Ctx {
@@ -263,21 +257,18 @@ pub fn plan_returning(
         counter: Cell::new(0),
         legacy: input.legacy_target_names,
         aggregates: input.aggregates_enabled,
-        root_filters: false,
+        root_filters,
     };
     let select: Vec<SelectItem> = if q.select.is_empty() {
         vec![SelectItem::Star]
     } else {
         q.select.clone()
     };
-    let mut plan = ctx.level(table, None, &select, &[])?;
+    let plan = ctx.level(table, None, &select, &[])?;
     if !input.aggregates_enabled && plan.any_aggregates() {
         return Err(PlanError::AggregatesDisabled);
     }
     let legacy = ctx.check_paths(&plan)?;
-    plan.from = QualifiedName::new("", "pgrst_source");
-    // The CTE has the table's columns but not its row type: no computed fields on it.
-    plan.columns_only = true;
     Ok((plan, legacy))
 }
 
@@ -783,6 +774,22 @@ fn plan_select(table: &Table, item: &SelectItem) -> Result<PSelect, PlanError> {
             })
         }
     })
+}
+
+/// A logic tree resolved against the relation (no embeds involved).
+pub(crate) fn plan_logic(table: &Table, tree: &LogicTree) -> PCondition {
+    match tree {
+        LogicTree::Filter(f) => plan_filter(table, f),
+        LogicTree::Expr {
+            negated,
+            op,
+            children,
+        } => PCondition::Tree {
+            negated: *negated,
+            op: *op,
+            children: children.iter().map(|c| plan_logic(table, c)).collect(),
+        },
+    }
 }
 
 /// A filter resolved against the relation.
