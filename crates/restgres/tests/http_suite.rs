@@ -105,6 +105,9 @@ fn self_checks() -> Vec<Trial> {
         Trial::test("harness::rejects_bad_case_files", || {
             check_case_validation().map_err(Failed::from)
         }),
+        Trial::test("harness::reads_bodies_and_after_sql", || {
+            check_body_and_after().map_err(Failed::from)
+        }),
     ]
 }
 
@@ -330,7 +333,11 @@ fn check_case_validation() -> Result<(), String> {
         ("bad json", "[[case]]\nname='a'\nrequest='GET /x'\nstatus=200\njson='[1,'\n"),
         ("no method", "[[case]]\nname='a'\nrequest='/x'\nstatus=200\n"),
         ("relative target", "[[case]]\nname='a'\nrequest='GET x'\nstatus=200\n"),
-        ("unknown key", "[[case]]\nname='a'\nrequest='GET /x'\nstatus=200\nbody='x'\n"),
+        ("unknown key", "[[case]]\nname='a'\nrequest='GET /x'\nstatus=200\nbodie='x'\n"),
+        ("after_sql alone", "[[case]]\nname='a'\nrequest='POST /x'\nstatus=201\nafter_sql='SELECT 1'\n"),
+        ("after_json alone", "[[case]]\nname='a'\nrequest='POST /x'\nstatus=201\nafter_json='[]'\n"),
+        ("after_json not JSON", "[[case]]\nname='a'\nrequest='POST /x'\nstatus=201\nafter_sql='SELECT 1'\nafter_json='[{'\n"),
+        ("empty after_sql", "[[case]]\nname='a'\nrequest='POST /x'\nstatus=201\nafter_sql=' ; '\nafter_json='[]'\n"),
         ("same name", "[[case]]\nname='a'\nrequest='GET /x'\nstatus=200\n[[case]]\nname='a'\nrequest='GET /y'\nstatus=200\n"),
         ("db-uri", "[config]\ndb-uri='x'\n[[case]]\nname='a'\nrequest='GET /x'\nstatus=200\n"),
         ("float config", "[config]\nx=1.5\n[[case]]\nname='a'\nrequest='GET /x'\nstatus=200\n"),
@@ -338,6 +345,45 @@ fn check_case_validation() -> Result<(), String> {
     for (what, text) in bad {
         if cases::CaseFile::parse(text).is_ok() {
             return Err(format!("{what}: accepted"));
+        }
+    }
+    Ok(())
+}
+
+fn check_body_and_after() -> Result<(), String> {
+    let file = cases::CaseFile::parse(
+        r#"
+        [[case]]
+        name = "a"
+        request = "POST /x"
+        headers = { Content-Type = "text/csv" }
+        body = '''
+a,b
+1,NULL
+'''
+        status = 201
+        after_sql = "SELECT a FROM x ORDER BY a;  "
+        after_json = '''[{"a":1}]'''
+        "#,
+    )?;
+    let case = &file.cases[0];
+    // A newline right after the opening quotes is not part of a TOML multi-line string; the last one is.
+    expect_eq("body", case.body.as_deref(), Some("a,b\n1,NULL\n"))?;
+    expect_eq(
+        "after query",
+        cases::after_query(case.after_sql.as_deref().unwrap_or_default()),
+        Some("SELECT coalesce(json_agg(t), '[]')::text FROM (SELECT a FROM x ORDER BY a\n) t".into()),
+    )?;
+    expect_eq("no SQL", cases::after_query(" ;\n"), None)?;
+    let j = |s: &str| serde_json::from_str::<serde_json::Value>(s).map_err(|e| e.to_string());
+    cases::check_after(case, &Ok(j("[{\"a\":1.0}]")?))?;
+    for (what, got) in [
+        ("other rows", Ok(j("[{\"a\":2}]")?)),
+        ("more rows", Ok(j("[{\"a\":1},{\"a\":1}]")?)),
+        ("an error", Err("relation \"x\" does not exist".to_string())),
+    ] {
+        if cases::check_after(case, &got).is_ok() {
+            return Err(format!("after_json accepted {what}"));
         }
     }
     Ok(())

@@ -50,6 +50,8 @@ pub struct Case {
     pub request: String,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// The request body, sent byte for byte; no Content-Type is added, so set one in `headers` when it matters.
+    pub body: Option<String>,
     pub status: u16,
     #[serde(default)]
     pub response_headers: BTreeMap<String, HeaderExpect>,
@@ -68,6 +70,11 @@ pub struct Case {
     /// Compare the top-level JSON array of `json` as a multiset.
     #[serde(default)]
     pub unordered: bool,
+    /// SQL run as the superuser on the trial's database once the response has arrived; the JSON array of its
+    /// rows must equal `after_json`. It is how a case proves what a write left behind (or rolled back).
+    pub after_sql: Option<String>,
+    /// The rows `after_sql` must return, as a JSON array of objects (compared like `json`, in order).
+    pub after_json: Option<String>,
     /// Why the case expects what it expects, when the name does not say it; not checked.
     #[serde(default)]
     pub why: Option<String>,
@@ -133,10 +140,22 @@ impl Case {
         if self.unordered && self.json.is_none() {
             return Err("unordered needs json".into());
         }
-        for (label, body) in [("json", &self.json), ("json_subset", &self.json_subset)] {
+        for (label, body) in [
+            ("json", &self.json),
+            ("json_subset", &self.json_subset),
+            ("after_json", &self.after_json),
+        ] {
             if let Some(body) = body {
                 serde_json::from_str::<Value>(body).map_err(|e| format!("{label} is not JSON: {e}"))?;
             }
+        }
+        match (&self.after_sql, &self.after_json) {
+            (Some(sql), Some(_)) if after_query(sql).is_none() => {
+                return Err("after_sql is empty".into());
+            }
+            (Some(_), None) => return Err("after_sql needs after_json".into()),
+            (None, Some(_)) => return Err("after_json needs after_sql".into()),
+            _ => {}
         }
         for (name, value) in &self.headers {
             http::HeaderName::try_from(name.as_str())
@@ -158,6 +177,30 @@ impl Case {
             .split_once(' ')
             .map(|(m, t)| (m, t.trim()))
             .ok_or_else(|| format!("request `{}` is not `METHOD /target`", self.request))
+    }
+}
+
+/// The statement that turns `after_sql` into one JSON array: `None` when there is no SQL left once trailing
+/// semicolons and blanks are gone.
+pub fn after_query(sql: &str) -> Option<String> {
+    let sql = sql.trim().trim_end_matches(|c: char| c == ';' || c.is_whitespace());
+    (!sql.is_empty()).then(|| format!("SELECT coalesce(json_agg(t), '[]')::text FROM ({sql}\n) t"))
+}
+
+/// Compares the rows `after_sql` returned (or the error running it) with `after_json`.
+pub fn check_after(case: &Case, got: &Result<Value, String>) -> Result<(), String> {
+    let Some(want) = &case.after_json else {
+        return Ok(());
+    };
+    let want: Value = serde_json::from_str(want).unwrap_or(Value::Null);
+    match got {
+        Ok(got) if json_equal(&want, got) => Ok(()),
+        Ok(got) => Err(format!(
+            "database after the request: expected\n{}\n  got\n{}",
+            indent(&pretty(&want)),
+            indent(&pretty(got))
+        )),
+        Err(e) => Err(format!("database after the request: after_sql failed: {e}")),
     }
 }
 

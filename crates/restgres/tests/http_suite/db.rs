@@ -128,7 +128,7 @@ pub fn fixtures_hash(fixtures: &[(String, String)]) -> u64 {
     hash
 }
 
-async fn connect(uri: &str) -> Result<Client, String> {
+pub async fn connect(uri: &str) -> Result<Client, String> {
     let (client, connection) = tokio_postgres::connect(uri, NoTls)
         .await
         .map_err(|e| format!("connecting to {}: {e}", redact(uri)))?;
@@ -378,7 +378,7 @@ pub fn redact(uri: &str) -> String {
 }
 
 /// PostgreSQL's message, detail and hint, when the error came from the server.
-fn pg_error(e: &tokio_postgres::Error) -> String {
+pub fn pg_error(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {
             let mut text = format!("{} ({})", db.message(), db.code().code());

@@ -2,9 +2,10 @@
 //! HTTP, then shutdown and cleanup.
 
 use crate::cases::{self, Actual, Case, CaseFile};
+use serde_json::Value;
 use crate::db;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use std::collections::BTreeMap;
@@ -51,7 +52,8 @@ pub fn run_file(file: &CaseFile) -> Result<(), String> {
     // Declared after the runtime so that it runs first, even when a panic unwinds through here.
     let (dbname, _drop_db) = trial_database(&runtime, env)?;
     let text = config_text(&db::server_uri(&env.admin_uri, &dbname), &file.config)?;
-    runtime.block_on(serve_and_check(file, &text))
+    let admin_uri = db::with_database(&env.admin_uri, &dbname);
+    runtime.block_on(serve_and_check(file, &text, &admin_uri))
 }
 
 /// The runtime one trial runs on.
@@ -76,14 +78,14 @@ pub fn trial_database(
     Ok((dbname, guard))
 }
 
-async fn serve_and_check(file: &CaseFile, config_text: &str) -> Result<(), String> {
+async fn serve_and_check(file: &CaseFile, config_text: &str, admin_uri: &str) -> Result<(), String> {
     let config = restgres::server::config_from_text(config_text)
         .map_err(|e| format!("the server rejected the configuration:\n{config_text}\n{e}"))?;
     let running = restgres::server::start(config)
         .await
         .map_err(|e| format!("the server did not start: {e}\nconfiguration:\n{config_text}"))?;
     wait_until_ready(running.addr).await;
-    let failures = run_cases(running.addr, file).await;
+    let failures = run_cases(running.addr, file, admin_uri).await;
     if tokio::time::timeout(SHUTDOWN_TIMEOUT, running.shutdown())
         .await
         .is_err()
@@ -133,25 +135,61 @@ fn selected_cases(file: &CaseFile) -> impl Iterator<Item = &Case> {
 }
 
 /// Sends every case in order; returns one report per failed case.
-async fn run_cases(addr: SocketAddr, file: &CaseFile) -> Vec<String> {
-    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+async fn run_cases(addr: SocketAddr, file: &CaseFile, admin_uri: &str) -> Vec<String> {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    // The superuser's connection to the trial's database, opened by the first case that has after_sql.
+    let mut admin: Option<tokio_postgres::Client> = None;
     let mut failures = Vec::new();
     for case in selected_cases(file) {
-        let outcome = match send(&client, addr, case, &file.defaults.headers).await {
+        let response = match send(&client, addr, case, &file.defaults.headers).await {
             Ok(actual) => cases::check(case, &file.defaults, &actual),
             Err(e) => Err(format!("no response: {e}")),
         };
-        if let Err(report) = outcome {
-            failures.push(describe_failure(case, &file.defaults.headers, &report));
+        // Checked even when the response was wrong: what the request left behind is worth seeing then too.
+        let after = match &case.after_sql {
+            Some(sql) => {
+                let rows = rows_after(&mut admin, admin_uri, sql).await;
+                cases::check_after(case, &rows)
+            }
+            None => Ok(()),
+        };
+        let report: Vec<String> = [after, response].into_iter().filter_map(Result::err).collect();
+        if !report.is_empty() {
+            failures.push(describe_failure(case, &file.defaults.headers, &report.join("\n")));
         }
     }
     failures
+}
+
+/// The rows of `after_sql` as one JSON array, read as the superuser on the trial's database.
+async fn rows_after(
+    admin: &mut Option<tokio_postgres::Client>,
+    admin_uri: &str,
+    sql: &str,
+) -> Result<Value, String> {
+    let query = cases::after_query(sql).ok_or("after_sql is empty")?;
+    if admin.is_none() {
+        *admin = Some(db::connect(admin_uri).await?);
+    }
+    let client = admin.as_ref().ok_or("no database connection")?;
+    let text: String = tokio::time::timeout(REQUEST_TIMEOUT, client.query_one(&query, &[]))
+        .await
+        .map_err(|_| format!("after_sql did not finish within {}s", REQUEST_TIMEOUT.as_secs()))?
+        .map_err(|e| db::pg_error(&e))?
+        .get(0);
+    serde_json::from_str(&text).map_err(|e| format!("after_sql did not give JSON: {e}"))
 }
 
 fn describe_failure(case: &Case, default_headers: &BTreeMap<String, String>, report: &str) -> String {
     let mut text = format!("--- case `{}`\n  request: {}\n", case.name, case.request);
     for (name, value) in request_headers(case, default_headers) {
         text.push_str(&format!("  request header: {name}: {value}\n"));
+    }
+    if let Some(body) = &case.body {
+        text.push_str(&format!("  request body: {}\n", show_body(body)));
+    }
+    if let Some(sql) = &case.after_sql {
+        text.push_str(&format!("  after_sql: {}\n", sql.trim()));
     }
     if let Some(why) = &case.why {
         text.push_str(&format!("  why: {why}\n"));
@@ -162,6 +200,19 @@ fn describe_failure(case: &Case, default_headers: &BTreeMap<String, String>, rep
         text.push('\n');
     }
     text
+}
+
+/// A request body for a failure report: as is when short, cut otherwise.
+fn show_body(body: &str) -> String {
+    const LIMIT: usize = 2000;
+    if body.len() <= LIMIT {
+        return format!("{body:?}");
+    }
+    let mut cut = LIMIT;
+    while !body.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{:?} ... ({} bytes)", &body[..cut], body.len())
 }
 
 /// The file's default request headers overridden by the case's (names compared without case).
@@ -176,7 +227,7 @@ fn request_headers(case: &Case, defaults: &BTreeMap<String, String>) -> Vec<(Str
 }
 
 async fn send(
-    client: &Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>,
+    client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
     addr: SocketAddr,
     case: &Case,
     default_headers: &BTreeMap<String, String>,
@@ -187,8 +238,9 @@ async fn send(
     for (name, value) in request_headers(case, default_headers) {
         builder = builder.header(name, value);
     }
+    let body = case.body.clone().map(Bytes::from).unwrap_or_default();
     let request = builder
-        .body(Empty::new())
+        .body(Full::new(body))
         .map_err(|e| format!("building the request: {e}"))?;
     let response = tokio::time::timeout(REQUEST_TIMEOUT, client.request(request))
         .await

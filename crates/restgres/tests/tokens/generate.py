@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The JWTs that tests/cases/auth/*.toml send, generated with the standard library only.
+"""The JWTs that tests/cases/auth/*.toml and tests/cases/write/*.toml send, generated with the standard library only.
 
 The case files hold the tokens as static strings; this script is how they were made and how to make them again.
 Tokens are deterministic (no clock, no randomness), so running it twice prints the same text.
@@ -7,7 +7,7 @@ Tokens are deterministic (no clock, no randomness), so running it twice prints t
     python3 generate.py                  # every token as `name = "token"  # what it is`
     python3 generate.py alice admin      # only these
     python3 generate.py --claims alice   # the header and claims a token was made from
-    python3 generate.py --check          # every token in an Authorization header of ../cases/auth is one of these
+    python3 generate.py --check          # every token in an Authorization header of ../cases/{auth,write} is known
 
 Valid tokens expire on 2100-01-01 (exp 4102444800); "in the past" is 2000-01-01 and "in the future" 2100-01-01,
 far outside PostgREST's 30-second clock skew.
@@ -163,10 +163,10 @@ def tokens():
     return [(n, d, c, t if t is not None else sign(c)) for n, d, c, t in out]
 
 
-def check(case_dir: pathlib.Path) -> int:
+def check(case_dirs) -> int:
     known = {t for _, _, _, t in tokens()}
     bad = 0
-    for path in sorted(case_dir.glob("*.toml")):
+    for path in sorted(p for case_dir in case_dirs for p in case_dir.glob("*.toml")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             for value in re.findall(r'Authorization = "([^"]*)"', line):
                 parts = value.split()
@@ -186,7 +186,8 @@ def check(case_dir: pathlib.Path) -> int:
 def main(argv):
     if argv[:1] == ["--check"]:
         here = pathlib.Path(__file__).resolve().parent
-        return check(pathlib.Path(argv[1]) if len(argv) > 1 else here.parent / "cases" / "auth")
+        cases = here.parent / "cases"
+        return check([pathlib.Path(a) for a in argv[1:]] or [cases / "auth", cases / "write"])
     show_claims = argv[:1] == ["--claims"]
     wanted = set(argv[1:] if show_claims else argv)
     names = {n for n, _, _, _ in tokens()}
