@@ -124,10 +124,7 @@ async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<Db
         req.isolation.unwrap_or(Isolation::ReadCommitted).sql(),
         if req.read_only { "READ ONLY" } else { "READ WRITE" }
     );
-    let end = match req.end {
-        TxEnd::Commit => "COMMIT",
-        TxEnd::Rollback => "ROLLBACK",
-    };
+    let end = req.end;
     let client = &conn.client;
     let steps = statements
         .iter()
@@ -140,7 +137,7 @@ async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<Db
     let end_now = if req.verify.is_some() { None } else { Some(end) };
     let (begun, results, ended) = tokio::join!(client.batch_execute(&begin), join_all(steps), async {
         match end_now {
-            Some(e) => client.batch_execute(e).await,
+            Some(e) => finish(client, e).await,
             None => Ok(()),
         }
     });
@@ -193,14 +190,28 @@ async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<Db
             }),
             _ => None,
         };
-        let end = if outcome.violation.is_some() {
-            "ROLLBACK"
+        if outcome.violation.is_some() {
+            conn.client.batch_execute("ROLLBACK").await?;
         } else {
-            end
-        };
-        conn.client.batch_execute(end).await?;
+            finish(&conn.client, end).await?;
+        }
     }
     Ok(outcome)
+}
+
+/// Ends the transaction. A rollback first checks deferred constraints (as PostgREST does, so `tx=rollback`
+/// reports what a commit would); ROLLBACK is its own message, so it runs even when that check fails.
+async fn finish(client: &tokio_postgres::Client, end: TxEnd) -> Result<(), tokio_postgres::Error> {
+    match end {
+        TxEnd::Commit => client.batch_execute("COMMIT").await,
+        TxEnd::Rollback => {
+            let (checked, rolled_back) = tokio::join!(
+                client.batch_execute("SET CONSTRAINTS ALL IMMEDIATE"),
+                client.batch_execute("ROLLBACK")
+            );
+            checked.and(rolled_back)
+        }
+    }
 }
 
 type Prepared = Option<Result<tokio_postgres::Statement, tokio_postgres::Error>>;

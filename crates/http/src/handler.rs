@@ -412,6 +412,7 @@ fn tx_end(config: TxEndConfig, pref: Option<TxPref>) -> (TxEnd, Option<TxPref>) 
 pub(crate) struct Applied<'a> {
     pub resolution: Option<Resolution>,
     pub missing_default: bool,
+    pub missing_null: bool,
     pub return_: Option<ReturnPref>,
     pub count: Option<CountPref>,
     pub tx: Option<TxPref>,
@@ -432,6 +433,8 @@ pub(crate) fn preference_applied(a: &Applied<'_>) -> Option<String> {
     }
     if a.missing_default {
         out.push("missing=default".into());
+    } else if a.missing_null {
+        out.push("missing=null".into());
     }
     if let Some(r) = a.return_ {
         out.push(match r {

@@ -188,11 +188,8 @@ pub(crate) async fn write(
             (status, star_range(counted, n))
         }
         Method::PATCH => {
-            let range = if counted && n > 0 {
-                format!("0-{}/{n}", n - 1)
-            } else {
-                star_range(counted, n)
-            };
+            // PATCH reports the updated rows as a range from 0.
+            let (_, range) = crate::response::range_status(0, n, counted.then_some(n));
             (
                 if representation {
                     StatusCode::OK
@@ -211,7 +208,10 @@ pub(crate) async fn write(
             star_range(counted, n),
         ),
     };
-    headers.push(("Content-Range".into(), range));
+    // PostgREST's single-row upsert (PUT) answers without Content-Range.
+    if *method != Method::PUT {
+        headers.push(("Content-Range".into(), range));
+    }
     if let Some(p) = write_preference_applied(prefs, base.tx_applied, &mutation, &pre.params, strict) {
         headers.push(("Preference-Applied".into(), p));
     }
@@ -278,6 +278,7 @@ fn write_preference_applied(
             .resolution
             .filter(|_| insert && (!mutation.primary_key.is_empty() || params.on_conflict.is_some())),
         missing_default: prefs.missing_default && !matches!(mutation.kind, MutationKind::Delete),
+        missing_null: prefs.missing_null && !matches!(mutation.kind, MutationKind::Delete),
         return_: prefs.return_,
         count: prefs.count,
         tx,

@@ -229,13 +229,13 @@ pub fn plan_read(cache: &SchemaCache, input: &ReadInput<'_>) -> Result<ReadReque
 }
 
 /// The read over the rows a write returns (`Prefer: return=representation`): `select`, embeds and `order`
-/// applied to the CTE `pgrst_source`; the top level's filters belong to the mutation.
+/// applied to the CTE `pgrst_written`; the top level's filters belong to the mutation.
 pub fn plan_returning(
     cache: &SchemaCache,
     input: &ReadInput<'_>,
 ) -> Result<(ReadPlan, Vec<(String, String)>), PlanError> {
     let (mut plan, legacy) = plan_tree(cache, input, false)?;
-    plan.from = QualifiedName::new("", "pgrst_source");
+    plan.from = QualifiedName::new("", "pgrst_written");
     // The CTE has the table's columns but not its row type: no computed fields on it.
     plan.columns_only = true;
     Ok((plan, legacy))

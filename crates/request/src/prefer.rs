@@ -42,6 +42,8 @@ pub struct Preferences {
     pub resolution: Option<Resolution>,
     /// `missing=default`
     pub missing_default: bool,
+    /// `missing=null` (the behaviour without the preference, but echoed in `Preference-Applied`).
+    pub missing_null: bool,
     pub handling: Option<Handling>,
     pub timezone: Option<String>,
     pub tx: Option<TxPref>,
@@ -107,8 +109,9 @@ impl Preferences {
                 ("resolution=ignore-duplicates", Resolution::IgnoreDuplicates),
             ],
         );
-        let missing_default =
-            first_of(&items, &[("missing=default", true), ("missing=null", false)]) == Some(true);
+        let missing = first_of(&items, &[("missing=default", true), ("missing=null", false)]);
+        let missing_default = missing == Some(true);
+        let missing_null = missing == Some(false);
         let handling = first_of(
             &items,
             &[
@@ -151,6 +154,7 @@ impl Preferences {
             count,
             resolution,
             missing_default,
+            missing_null,
             handling,
             timezone,
             tx,

@@ -20,18 +20,20 @@ pub struct WriteStatement<'a> {
     pub body: &'a str,
 }
 
-/// `WITH pgrst_source AS (<mutation> RETURNING ...) SELECT <standard columns>, location, inserted FROM (...)`.
+/// `WITH pgrst_written AS (<mutation> RETURNING ...), pgrst_source AS (<read>) SELECT <standard columns>,
+/// location, inserted FROM pgrst_source`.
 pub fn write_statement(w: &WriteStatement<'_>) -> Statement {
     let m = w.mutation;
     let mut sql = Sql::default();
     let table = quote_qualified(&m.table);
     // Upserts on tables tell inserted rows from updated ones by `xmax = 0` on the returned row.
     let count_inserted = matches!(m.kind, MutationKind::Insert { on_conflict: Some(_) }) && m.is_table;
+    // The written rows are `pgrst_written`; the read over them is `pgrst_source`, as for a GET.
     sql.push("WITH ")
         .push(if count_inserted {
             "pgrst_mutation"
         } else {
-            "pgrst_source"
+            "pgrst_written"
         })
         .push(" AS (");
     let returning = match &m.kind {
@@ -49,10 +51,12 @@ pub fn write_statement(w: &WriteStatement<'_>) -> Statement {
         sql.push(" RETURNING ").push(&table).push(".*");
     }
     if count_inserted {
-        sql.push(", (xmax = 0) AS \"pgrst_inserted\"), pgrst_source AS (SELECT ");
+        sql.push(", (xmax = 0) AS \"pgrst_inserted\"), pgrst_written AS (SELECT ");
         let cols: Vec<String> = m.table_columns.iter().map(|c| quote_ident(c)).collect();
         sql.push(&cols.join(", ")).push(" FROM pgrst_mutation");
     }
+    sql.push("), pgrst_source AS (");
+    select_query(&mut sql, w.read, true);
     sql.push(") SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, ");
     sql.push(if w.representation {
         body_expr(w.format, false)
@@ -65,7 +69,7 @@ pub fn write_statement(w: &WriteStatement<'_>) -> Statement {
     if w.location && !m.primary_key.is_empty() {
         sql.push(
             "CASE WHEN pg_catalog.count(_postgrest_t) = 1 THEN (SELECT array_agg(j.key || '=' || \
-             coalesce('eq.' || j.value, 'is.null')) FROM (SELECT row_to_json(s) AS r FROM pgrst_source s LIMIT 1) d \
+             coalesce('eq.' || j.value, 'is.null')) FROM (SELECT row_to_json(s) AS r FROM pgrst_written s LIMIT 1) d \
              CROSS JOIN json_each_text(d.r) AS j WHERE j.key = ANY(",
         );
         sql.param(array_literal(&m.primary_key))
@@ -80,9 +84,7 @@ pub fn write_statement(w: &WriteStatement<'_>) -> Statement {
         (MutationKind::Insert { .. }, false) => sql.push("pg_catalog.count(_postgrest_t) AS inserted"),
         _ => sql.push("NULL::bigint AS inserted"),
     };
-    sql.push(" FROM (");
-    select_query(&mut sql, w.read, true);
-    sql.push(") _postgrest_t");
+    sql.push(" FROM (SELECT * FROM pgrst_source) _postgrest_t");
     sql.finish()
 }
 
