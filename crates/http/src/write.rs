@@ -79,6 +79,8 @@ pub(crate) async fn write(
             _ => parse_payload(format, &body)?,
         })
     };
+    // Large bodies exist in several copies on their way to PostgreSQL; free each as soon as it is consumed.
+    drop(body);
     let keys: Vec<String> = match (&pre.params.columns, &payload) {
         (Some(cols), _) => cols.clone(),
         (None, Some(p)) => p.keys.clone(),
@@ -135,6 +137,7 @@ pub(crate) async fn write(
         location: is_insert && ret == ReturnPref::HeadersOnly,
         body: body_text,
     });
+    drop(payload);
     let tx = TxRequest {
         read_only: false,
         isolation: base.isolation,
