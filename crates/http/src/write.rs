@@ -24,13 +24,19 @@ where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let limited = http_body_util::Limited::new(body, MAX_BODY_BYTES);
+    read_limited(body, MAX_BODY_BYTES).await
+}
+
+async fn read_limited<B>(body: B, limit: usize) -> Result<Bytes, ApiError>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let limited = http_body_util::Limited::new(body, limit);
     match limited.collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            Err(ApiError::PayloadTooLarge {
-                limit: MAX_BODY_BYTES,
-            })
+            Err(ApiError::PayloadTooLarge { limit })
         }
         Err(e) => Err(ApiError::BadBody(format!("could not read the request body: {e}"))),
     }
@@ -289,4 +295,47 @@ fn write_preference_applied(
         timezone: prefs.timezone.as_deref(),
         max_affected: prefs.max_affected.filter(|_| strict && !insert),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::Full;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn bodies_over_the_limit_are_413() {
+        let err = block_on(read_limited(Full::new(Bytes::from(vec![b'x'; 11])), 10)).unwrap_err();
+        let parts = err.parts();
+        assert_eq!(parts.status.as_u16(), 413);
+        assert_eq!(parts.code, "PGRST102");
+        assert_eq!(parts.message, "The request body is larger than 10 bytes");
+    }
+
+    #[test]
+    fn bodies_within_the_limit_are_read() {
+        let body = block_on(read_limited(Full::new(Bytes::from_static(b"[1]")), 10)).unwrap();
+        assert_eq!(&body[..], b"[1]");
+    }
+
+    #[test]
+    fn locations_are_encoded() {
+        assert_eq!(location("items", &["id=eq.1".into()]), "/items?id=eq.1");
+        assert_eq!(
+            location("my items", &["k=eq.a b".into(), "n=is.null".into()]),
+            "/my%20items?k=eq.a%20b&n=is.null"
+        );
+    }
+
+    #[test]
+    fn star_ranges() {
+        assert_eq!(star_range(false, 3), "*/*");
+        assert_eq!(star_range(true, 3), "*/3");
+    }
 }
