@@ -183,7 +183,9 @@ impl Case {
 /// The statement that turns `after_sql` into one JSON array: `None` when there is no SQL left once trailing
 /// semicolons and blanks are gone.
 pub fn after_query(sql: &str) -> Option<String> {
-    let sql = sql.trim().trim_end_matches(|c: char| c == ';' || c.is_whitespace());
+    let sql = sql
+        .trim()
+        .trim_end_matches(|c: char| c == ';' || c.is_whitespace());
     (!sql.is_empty()).then(|| format!("SELECT coalesce(json_agg(t), '[]')::text FROM ({sql}\n) t"))
 }
 

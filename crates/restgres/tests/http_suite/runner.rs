@@ -2,12 +2,12 @@
 //! HTTP, then shutdown and cleanup.
 
 use crate::cases::{self, Actual, Case, CaseFile};
-use serde_json::Value;
 use crate::db;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
