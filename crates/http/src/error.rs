@@ -52,6 +52,9 @@ pub enum ApiError {
     /// PGRST115, 400
     #[error("Payload values do not match URL in primary key column(s)")]
     PutMismatch,
+    /// PGRST101, 405
+    #[error("Cannot use the {0} method on RPC")]
+    InvalidRpcMethod(String),
     /// PGRST124, 400
     #[error("Query result exceeds max-affected preference constraint")]
     MaxAffected { affected: i64 },
@@ -134,6 +137,7 @@ impl ApiError {
             ApiError::Jwt(e) => jwt_parts(e),
             ApiError::PayloadTooLarge { .. } => ErrorParts::new(413, "PGRST102", self.to_string()),
             ApiError::BadBody(_) | ApiError::Payload(_) => ErrorParts::new(400, "PGRST102", self.to_string()),
+            ApiError::InvalidRpcMethod(_) => ErrorParts::new(405, "PGRST101", self.to_string()),
             ApiError::PutMismatch => ErrorParts::new(400, "PGRST115", self.to_string()),
             ApiError::MaxAffected { affected } => ErrorParts::new(400, "PGRST124", self.to_string())
                 .details(format!("The query affects {affected} rows")),
@@ -227,6 +231,24 @@ fn plan_parts(e: &PlanError) -> ErrorParts {
             .details("Target names are not allowed in filters if they have an alias")
             .hint(format!("Change '{name}' to '{alias}' in filters, orders or limits.")),
         PlanError::ColumnNotFound { .. } => ErrorParts::new(400, "PGRST204", msg),
+        PlanError::FunctionNotFound { schema, name, args, json_fallback, hint } => {
+            let params = match args.len() {
+                0 => " without parameters".to_string(),
+                1 => format!(" with parameter {}", args.join(", ")),
+                _ => format!(" with parameters {}", args.join(", ")),
+            };
+            let json = if *json_fallback { " or with a single unnamed json/jsonb parameter" } else { "" };
+            let p = ErrorParts::new(404, "PGRST202", msg).details(format!(
+                "Searched for the function {schema}.{name}{params}{json}, but no matches were found in the schema cache."
+            ));
+            match hint {
+                Some(h) => p.hint(h.clone()),
+                None => p,
+            }
+        }
+        PlanError::AmbiguousFunction { .. } => ErrorParts::new(300, "PGRST203", msg).hint(
+            "Try renaming the parameters or the function itself in the database so function overloading can be resolved",
+        ),
         PlanError::InvalidPutFilters => ErrorParts::new(405, "PGRST105", msg),
         PlanError::PutLimitNotAllowed => ErrorParts::new(400, "PGRST114", msg),
         PlanError::NotEmbedded { name } => ErrorParts::new(400, "PGRST108", msg)

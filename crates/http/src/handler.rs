@@ -95,17 +95,18 @@ where
         }
         other => return Err(ApiError::UnsupportedMethod(other.to_string())),
     }
-    let relation = match resource {
-        Resource::Relation(r) => r,
+    let (relation, routine) = match resource {
+        Resource::Relation(r) => (r, false),
         Resource::Root => {
             return Err(ApiError::NotImplemented(
                 "the OpenAPI description at the root is not available yet".into(),
             ))
         }
-        Resource::Routine(_) => {
-            return Err(ApiError::NotImplemented(
-                "functions under /rpc are not available yet".into(),
-            ))
+        Resource::Routine(name) => {
+            if !matches!(method, Method::GET | Method::HEAD | Method::POST) {
+                return Err(ApiError::InvalidRpcMethod(method.to_string()));
+            }
+            (name, true)
         }
     };
 
@@ -113,7 +114,12 @@ where
     let schema = select_schema(config, headers, &method)?;
     let cache = state.schema.load_full().ok_or(ApiError::NoSchemaCache)?;
     let raw_query = parts.uri.query().unwrap_or("").to_string();
-    let params = query::parse_query_string(&raw_query)?;
+    // On a function read (GET/HEAD), a parameter without an operator is an argument, not a filter.
+    let params = if routine && method != Method::POST {
+        query::parse_rpc_read_query_string(&raw_query)?
+    } else {
+        query::parse_query_string(&raw_query)?
+    };
     let prefs = Preferences::parse(header_values(headers, "prefer"));
     if prefs.handling == Some(Handling::Strict) && !prefs.invalid.is_empty() {
         return Err(restgres_request::RequestError::InvalidPreferences {
@@ -131,7 +137,10 @@ where
         path,
         raw_query,
     };
-    if writes {
+    if routine {
+        let body = crate::write::read_body(body).await?;
+        crate::call::call(state, config, &parts, &pre, body).await
+    } else if writes {
         let body = crate::write::read_body(body).await?;
         crate::write::write(state, config, &parts, &pre, body).await
     } else {
@@ -231,6 +240,17 @@ pub(crate) fn tx_base(
     parts: &http::request::Parts,
     pre: &Prelude,
 ) -> TxBase {
+    tx_base_with(state, config, parts, pre, &[])
+}
+
+/// `tx_base` with a function's hoisted settings (`SET` clauses named in `db-hoisted-tx-settings`).
+pub(crate) fn tx_base_with(
+    state: &AppState,
+    config: &AppConfig,
+    parts: &http::request::Parts,
+    pre: &Prelude,
+    function_settings: &[(String, String)],
+) -> TxBase {
     let (plain_headers, cookies) = split_headers(&parts.headers);
     let role_settings = state.role_settings.load();
     let ctx = RequestContext {
@@ -243,7 +263,13 @@ pub(crate) fn tx_base(
         schema: &pre.schema,
         timezone: pre.prefs.timezone.as_deref(),
     };
-    let settings = tx_settings(config, &role_settings, &ctx);
+    let mut settings = tx_settings(config, &role_settings, &ctx);
+    settings.extend(
+        function_settings
+            .iter()
+            .filter(|(k, _)| config.db_hoisted_tx_settings.iter().any(|h| h == k))
+            .cloned(),
+    );
     let isolation = role_settings
         .get(&pre.auth.role)
         .and_then(|s| s.iter().find(|(k, _)| k == "default_transaction_isolation"))
@@ -353,7 +379,7 @@ pub(crate) fn header_values<'a>(headers: &'a HeaderMap, name: &'a str) -> impl I
 }
 
 /// The `Range` header when its unit is items (the only unit PostgREST knows).
-fn items_range(headers: &HeaderMap) -> Option<range::RangeBounds> {
+pub(crate) fn items_range(headers: &HeaderMap) -> Option<range::RangeBounds> {
     let unit_ok = headers
         .get("range-unit")
         .and_then(|v| v.to_str().ok())
@@ -480,6 +506,11 @@ pub(crate) const QUERY_SAFE: &AsciiSet = &NON_ALPHANUMERIC
 
 /// `/relation?<query sorted by key>`, as PostgREST's Content-Location.
 fn content_location(relation: &str, raw_query: &str) -> String {
+    content_location_for(&utf8_percent_encode(relation, QUERY_SAFE).to_string(), raw_query)
+}
+
+/// `/<path>?<query sorted by key>` for an already encoded path.
+pub(crate) fn content_location_for(path: &str, raw_query: &str) -> String {
     let mut pairs: Vec<(String, String)> = raw_query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -499,11 +530,10 @@ fn content_location(relation: &str, raw_query: &str) -> String {
         .iter()
         .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
         .collect();
-    let rel = utf8_percent_encode(relation, QUERY_SAFE).to_string();
     if query.is_empty() {
-        format!("/{rel}")
+        format!("/{path}")
     } else {
-        format!("/{rel}?{}", query.join("&"))
+        format!("/{path}?{}", query.join("&"))
     }
 }
 

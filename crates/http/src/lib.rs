@@ -1,6 +1,7 @@
 //! The HTTP edge: listeners, routing, request assembly, responses and the one error-to-HTTP mapping.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod call;
 pub mod context;
 pub mod error;
 pub mod handler;

@@ -47,6 +47,18 @@ pub enum PlanError {
     /// PGRST114, 400
     #[error("limit/offset querystring parameters are not allowed for PUT")]
     PutLimitNotAllowed,
+    /// PGRST202, 404
+    #[error("Could not find the function {schema}.{name}{} in the schema cache", fmt_args(.args))]
+    FunctionNotFound {
+        schema: String,
+        name: String,
+        args: Vec<String>,
+        json_fallback: bool,
+        hint: Option<String>,
+    },
+    /// PGRST203, 300
+    #[error("Could not choose the best candidate function between: {}", .candidates.join(", "))]
+    AmbiguousFunction { candidates: Vec<String> },
     /// PGRST123, 400
     #[error("Use of aggregate functions is not allowed")]
     AggregatesDisabled,
@@ -59,4 +71,13 @@ pub enum PlanError {
     /// PGRST127, 400
     #[error("Feature not implemented")]
     NotImplemented { details: String },
+}
+
+/// ` without parameters` or `(a, b)`, as PostgREST writes the arguments of a missing function.
+fn fmt_args(args: &[String]) -> String {
+    if args.is_empty() {
+        " without parameters".to_string()
+    } else {
+        format!("({})", args.join(", "))
+    }
 }

@@ -1,6 +1,7 @@
 //! Resolves a parsed request against the schema cache into an executable plan (pure code, no I/O).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod call;
 pub mod cast;
 pub mod error;
 pub mod mutate;

@@ -249,6 +249,16 @@ fn plan_tree(
     root_filters: bool,
 ) -> Result<(ReadPlan, Vec<(String, String)>), PlanError> {
     let table = find_table(cache, input.schema, input.relation)?;
+    plan_tree_on(cache, table, input, root_filters)
+}
+
+/// `plan_tree` on a given relation (for functions, the table their result is a row of).
+pub(crate) fn plan_tree_on(
+    cache: &SchemaCache,
+    table: &Table,
+    input: &ReadInput<'_>,
+    root_filters: bool,
+) -> Result<(ReadPlan, Vec<(String, String)>), PlanError> {
     let q = input.query;
     let ctx = Ctx {
         cache,

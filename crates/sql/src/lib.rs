@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod builder;
+pub mod call;
 pub mod read;
 pub mod tx;
 pub mod write;

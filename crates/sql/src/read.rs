@@ -21,9 +21,16 @@ pub const READ_COLUMNS: [&str; 5] = [
 
 /// The main statement of a GET/HEAD.
 pub fn read_statement(req: &ReadRequest) -> Statement {
-    let plan = &req.plan;
     let mut sql = Sql::default();
-    sql.push("WITH pgrst_source AS (");
+    sql.push("WITH ");
+    main_statement(sql, req, body_expr(req.format, req.head))
+}
+
+/// `pgrst_source AS (...) [, pgrst_source_count AS (...)] SELECT <standard columns>`, after `WITH ` (and any
+/// CTE the caller wrote first), with the given body expression.
+pub(crate) fn main_statement(mut sql: Sql, req: &ReadRequest, body: &str) -> Statement {
+    let plan = &req.plan;
+    sql.push("pgrst_source AS (");
     select_query(&mut sql, plan, true);
     sql.push(")");
 
@@ -51,7 +58,7 @@ pub fn read_statement(req: &ReadRequest) -> Statement {
     sql.push(" SELECT ")
         .push(total)
         .push(" AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, ");
-    sql.push(body_expr(req.format, req.head)).push(" AS body, ");
+    sql.push(body).push(" AS body, ");
     sql.push("nullif(current_setting('response.headers', true), '') AS response_headers, ");
     sql.push("nullif(current_setting('response.status', true), '') AS response_status ");
     sql.push("FROM (SELECT * FROM pgrst_source) _postgrest_t");

@@ -1,0 +1,171 @@
+//! `/rpc/name`: calling a function with arguments from the body (POST) or the query string (GET, HEAD).
+
+use crate::handler::{
+    content_location_for, content_profile, header_values, items_range, preference_applied, run, tx_base_with,
+    Applied, Prelude,
+};
+use crate::response::{read_reply, ReadHeaders, Reply};
+use crate::{ApiError, AppState};
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use restgres_config::AppConfig;
+use restgres_db::TxRequest;
+use restgres_plan::call::{plan_call, CallShape};
+use restgres_plan::negotiate::negotiate_rows;
+use restgres_plan::{ReadInput, ReadRequest};
+use restgres_request::media;
+use restgres_request::prefer::CountPref;
+use restgres_request::range::resolve_top_level_range;
+use restgres_schema::Volatility;
+use serde_json::{Map, Value};
+
+pub(crate) async fn call(
+    state: &AppState,
+    config: &AppConfig,
+    parts: &http::request::Parts,
+    pre: &Prelude,
+    body: Bytes,
+) -> Result<Reply, ApiError> {
+    let method = &parts.method;
+    let is_post = *method == Method::POST;
+    let (given, args) = arguments(is_post, &body, &pre.params.params)?;
+    let accept = header_values(&parts.headers, "accept")
+        .collect::<Vec<_>>()
+        .join(",");
+    let format = negotiate_rows(&media::parse_accept(&accept))?;
+    let range_header = if *method == Method::GET {
+        items_range(&parts.headers)
+    } else {
+        None
+    };
+    let prefs = &pre.prefs;
+    let head = *method == Method::HEAD;
+    let input = ReadInput {
+        schema: &pre.schema,
+        relation: &pre.relation,
+        query: &pre.params,
+        range_header,
+        format,
+        count: prefs.count,
+        head,
+        max_rows: config.db_max_rows,
+        aggregates_enabled: config.db_aggregates_enabled,
+        legacy_target_names: config.url_use_legacy_target_names,
+    };
+    let call = plan_call(&pre.cache, &pre.relation, &given, is_post, &input)?;
+    let top = pre
+        .params
+        .ranges
+        .iter()
+        .rev()
+        .find(|(p, _)| p.is_empty())
+        .map(|(_, r)| *r);
+    let requested = resolve_top_level_range(top, range_header)?;
+    let mut plan = call.read.clone();
+    plan.range = requested.with_max_rows(config.db_max_rows);
+    // A planned count would EXPLAIN the call alone; functions are counted exactly.
+    let count = prefs.count.map(|c| {
+        if c == CountPref::Planned {
+            CountPref::Exact
+        } else {
+            c
+        }
+    });
+    let req = ReadRequest {
+        plan,
+        format,
+        count,
+        head,
+        requested_range: requested,
+        max_rows: config.db_max_rows,
+        legacy_names: call.legacy_names.clone(),
+    };
+
+    let base = tx_base_with(state, config, parts, pre, &call.settings);
+    let tx = TxRequest {
+        // Reads, and calls of functions that cannot write, run read-only (PostgREST's access mode).
+        read_only: !is_post || call.volatility != Volatility::Volatile,
+        isolation: base.isolation,
+        settings: base.settings,
+        pre_request: base.pre_request,
+        count_plan: None,
+        main: restgres_sql::call::call_statement(&call, &req, &args),
+        end: base.end,
+        verify: None,
+    };
+    let outcome = run(state, config, tx, pre.auth.authenticated).await?;
+    let applied = preference_applied(&Applied {
+        count: prefs.count,
+        tx: base.tx_applied,
+        handling: prefs.handling,
+        timezone: prefs.timezone.as_deref(),
+        ..Applied::default()
+    });
+    if call.shape == CallShape::Void {
+        let mut headers = Vec::new();
+        if let Some(p) = applied {
+            headers.push(("Preference-Applied".to_string(), p));
+        }
+        let (status, headers) = crate::response::override_status_headers(
+            outcome.response_status.as_deref(),
+            outcome.response_headers.as_deref(),
+            StatusCode::NO_CONTENT,
+            headers,
+        )?;
+        return Ok(Reply {
+            status,
+            headers,
+            body: Bytes::new(),
+        });
+    }
+    let total = match req.count {
+        Some(CountPref::Exact | CountPref::Estimated) => outcome.total,
+        _ => None,
+    };
+    let extra = ReadHeaders {
+        content_location: content_location_for(&format!("rpc/{}", pre.relation), &pre.raw_query),
+        content_profile: content_profile(config, &parts.headers, method, &pre.schema),
+        preference_applied: applied,
+    };
+    read_reply(&req, outcome, total, extra, config.client_error_verbosity)
+}
+
+/// The argument names and the JSON object of arguments. POST: the body (an empty body is `{}`; a body that
+/// is not an object can only go to a single unnamed json parameter). GET: the query's arguments, a
+/// repeated name becoming an array (for variadic parameters).
+fn arguments(
+    is_post: bool,
+    body: &[u8],
+    params: &[(String, String)],
+) -> Result<(Vec<String>, String), ApiError> {
+    if is_post {
+        let text =
+            std::str::from_utf8(body).map_err(|_| ApiError::BadBody("Empty or invalid json".into()))?;
+        if text.trim().is_empty() {
+            return Ok((Vec::new(), "{}".to_string()));
+        }
+        let value: Value =
+            serde_json::from_str(text).map_err(|_| ApiError::BadBody("Empty or invalid json".into()))?;
+        let keys = match &value {
+            Value::Object(m) => m.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        return Ok((keys, text.to_string()));
+    }
+    let mut map = Map::new();
+    let mut order = Vec::new();
+    for (k, v) in params {
+        match map.get_mut(k) {
+            Some(Value::Array(items)) => items.push(Value::String(v.clone())),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, Value::String(v.clone())]);
+            }
+            None => {
+                order.push(k.clone());
+                map.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+    }
+    Ok((order, Value::Object(map).to_string()))
+}

@@ -1,0 +1,169 @@
+//! Function calls (`/rpc/name`): choosing the overload by argument names, and the read over its result.
+
+use crate::read::{plan_tree_on, ReadInput, ReadPlan};
+use crate::PlanError;
+use restgres_schema::{QualifiedName, Routine, RoutineParam, SchemaCache, Table, Volatility};
+
+/// What a function returns, which decides how its result becomes the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallShape {
+    /// `SETOF` a row type or `RETURNS TABLE`: an array of objects, filterable like a table.
+    Rows,
+    /// One row: an object.
+    SingleComposite,
+    /// A scalar: the bare JSON value.
+    Scalar,
+    /// `SETOF` a scalar: an array of values.
+    SetOfScalar,
+    /// `void`: 204 without a body.
+    Void,
+}
+
+/// A resolved call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallPlan {
+    pub function: QualifiedName,
+    /// The parameters given, in declaration order: (name, type to read the argument as, variadic).
+    pub args: Vec<(String, String, bool)>,
+    /// The function takes one unnamed `json`/`jsonb` parameter: the whole body is passed to it.
+    pub single_json: bool,
+    pub shape: CallShape,
+    pub volatility: Volatility,
+    /// `SET` clauses declared on the function.
+    pub settings: Vec<(String, String)>,
+    /// The read over the call's result (`select`, filters, `order`, range).
+    pub read: ReadPlan,
+    pub legacy_names: Vec<(String, String)>,
+}
+
+/// The CTE holding a call's result rows; the read over it names it as its relation.
+pub const CALL_SOURCE: &str = "pgrst_call_rows";
+
+/// Resolves `/rpc/name` with the given argument names (`is_post`: the body may go to a single unnamed
+/// json parameter).
+pub fn plan_call(
+    cache: &SchemaCache,
+    name: &str,
+    given: &[String],
+    is_post: bool,
+    input: &ReadInput<'_>,
+) -> Result<CallPlan, PlanError> {
+    let schema = input.schema;
+    let overloads = cache.routine(schema, name).unwrap_or(&[]);
+    let matches: Vec<&Routine> = overloads.iter().filter(|r| accepts(r, given)).collect();
+    let (routine, single_json) = match matches.as_slice() {
+        [one] => (*one, false),
+        [] => match overloads.iter().find(|r| is_post && single_json_param(r)) {
+            Some(r) => (r, true),
+            None => return Err(not_found(cache, schema, name, given, is_post)),
+        },
+        many => {
+            return Err(PlanError::AmbiguousFunction {
+                candidates: many.iter().map(|r| signature(r)).collect(),
+            })
+        }
+    };
+    let args = if single_json {
+        Vec::new()
+    } else {
+        routine
+            .params
+            .iter()
+            .filter(|p| given.iter().any(|g| *g == p.name))
+            .map(|p| (p.name.clone(), p.lenient_type().to_string(), p.variadic))
+            .collect()
+    };
+    let shape = shape(routine);
+    let ret = &routine.returns.type_name;
+    // The rows of a function returning a table's type can be filtered and embedded like the table.
+    let synthetic;
+    let table = match cache.tables.get(ret) {
+        Some(t) => t,
+        None => {
+            synthetic = Table {
+                schema: schema.to_string(),
+                name: name.to_string(),
+                kind: restgres_schema::RelationKind::View,
+                description: None,
+                insertable: false,
+                updatable: false,
+                deletable: false,
+                primary_key: Vec::new(),
+                columns: Vec::new(),
+            };
+            &synthetic
+        }
+    };
+    let (mut read, legacy_names) = plan_tree_on(cache, table, input, true)?;
+    read.from = QualifiedName::new("", CALL_SOURCE);
+    read.columns_only = true;
+    Ok(CallPlan {
+        function: routine.qualified_name(),
+        args,
+        single_json,
+        shape,
+        volatility: routine.volatility,
+        settings: routine.settings.clone(),
+        read,
+        legacy_names,
+    })
+}
+
+/// PostgREST's rule: every given argument names a parameter, and every required parameter is given.
+fn accepts(r: &Routine, given: &[String]) -> bool {
+    let named = r.params.iter().all(|p| !p.name.is_empty());
+    named
+        && given.iter().all(|g| r.params.iter().any(|p| p.name == *g))
+        && r.params
+            .iter()
+            .filter(|p| p.required)
+            .all(|p| given.contains(&p.name))
+}
+
+fn single_json_param(r: &Routine) -> bool {
+    matches!(r.params.as_slice(), [RoutineParam { name, data_type, .. }] if name.is_empty() && matches!(data_type.as_str(), "json" | "jsonb"))
+}
+
+fn shape(r: &Routine) -> CallShape {
+    let ret = &r.returns;
+    if ret.type_name.name == "void"
+        && (ret.type_name.schema == "pg_catalog" || ret.type_name.schema.is_empty())
+    {
+        return CallShape::Void;
+    }
+    match (ret.is_setof, ret.is_composite) {
+        (true, true) => CallShape::Rows,
+        (false, true) => CallShape::SingleComposite,
+        (true, false) => CallShape::SetOfScalar,
+        (false, false) => CallShape::Scalar,
+    }
+}
+
+fn signature(r: &Routine) -> String {
+    let params: Vec<String> = r
+        .params
+        .iter()
+        .map(|p| format!("{} => {}", p.name, p.data_type))
+        .collect();
+    format!("{}.{}({})", r.schema, r.name, params.join(", "))
+}
+
+fn not_found(cache: &SchemaCache, schema: &str, name: &str, given: &[String], is_post: bool) -> PlanError {
+    let mut sorted: Vec<&str> = given.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let hint = match cache.routine(schema, name) {
+        Some(_) => cache
+            .closest_routine_params(schema, name, &sorted)
+            .map(|p| format!("Perhaps you meant to call the function {schema}.{name}{p}")),
+        None => cache
+            .closest_routine(schema, name)
+            .map(|f| format!("Perhaps you meant to call the function {schema}.{f}")),
+    };
+    PlanError::FunctionNotFound {
+        schema: schema.to_string(),
+        name: name.to_string(),
+        args: given.to_vec(),
+        json_fallback: is_post,
+        hint,
+    }
+}

@@ -1,0 +1,75 @@
+//! SQL for function calls: the call as a CTE, then the read machinery over its rows.
+
+use crate::builder::{quote_ident, quote_qualified, Sql, Statement};
+use crate::read::{body_expr, main_statement};
+use restgres_plan::call::{CallPlan, CallShape, CALL_SOURCE};
+use restgres_plan::{OutputFormat, ReadRequest};
+
+/// `WITH pgrst_call_rows AS (<call>), pgrst_source AS (<read>) SELECT ...`; `args` is the JSON object of
+/// arguments (or, for a single unnamed json parameter, the whole body), bound as one parameter.
+pub fn call_statement(call: &CallPlan, req: &ReadRequest, args: &str) -> Statement {
+    let mut sql = Sql::default();
+    let f = quote_qualified(&call.function);
+    let scalar = matches!(
+        call.shape,
+        CallShape::Scalar | CallShape::SetOfScalar | CallShape::Void
+    );
+    sql.push("WITH ")
+        .push(CALL_SOURCE)
+        .push(" AS (SELECT pgrst_call.* FROM ");
+    let invoke = |sql: &mut Sql| {
+        sql.push(&f).push("(");
+        if call.single_json {
+            sql.param(args).push("::json");
+        } else {
+            for (i, (name, _, variadic)) in call.args.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                if *variadic {
+                    sql.push("VARIADIC ");
+                }
+                sql.ident(name).push(" := \"pgrst_body\".").ident(name);
+            }
+        }
+        sql.push(")");
+    };
+    if !call.args.is_empty() {
+        sql.push("json_to_record(")
+            .param(args)
+            .push("::json) AS \"pgrst_body\"(");
+        for (i, (name, ty, _)) in call.args.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            // The type is catalog text, never request text.
+            sql.push(&quote_ident(name)).push(" ").push(ty);
+        }
+        sql.push("), LATERAL ");
+    }
+    if scalar {
+        sql.push("(SELECT ");
+        invoke(&mut sql);
+        sql.push(" AS pgrst_scalar) pgrst_call");
+    } else {
+        invoke(&mut sql);
+        sql.push(" pgrst_call");
+    }
+    sql.push("), ");
+    let body = if req.head {
+        "''::text"
+    } else {
+        match (call.shape, req.format) {
+            (CallShape::Void, _) => "''::text",
+            (CallShape::Scalar, _) | (CallShape::SetOfScalar, OutputFormat::Object { .. }) => {
+                "coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null')"
+            }
+            (CallShape::SetOfScalar, _) => "coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]')",
+            (CallShape::SingleComposite, OutputFormat::Json | OutputFormat::Array { .. }) => {
+                "coalesce(json_agg(_postgrest_t)->0, 'null')"
+            }
+            _ => body_expr(req.format, false),
+        }
+    };
+    main_statement(sql, req, body)
+}
