@@ -69,7 +69,7 @@ pub fn plan_call(
         routine
             .params
             .iter()
-            .filter(|p| given.iter().any(|g| *g == p.name))
+            .filter(|p| given.contains(&p.name))
             .map(|p| (p.name.clone(), p.lenient_type().to_string(), p.variadic))
             .collect()
     };
