@@ -28,7 +28,16 @@ pub(crate) async fn call(
 ) -> Result<Reply, ApiError> {
     let method = &parts.method;
     let is_post = *method == Method::POST;
-    let (given, args) = arguments(is_post, &body, &pre.params.params)?;
+    let raw_type = if is_post { raw_body_type(parts) } else { None };
+    let (given, args) = match raw_type {
+        Some("bytea") => (Vec::new(), hex_bytea(&body)),
+        Some(_) => (
+            Vec::new(),
+            String::from_utf8(body.to_vec())
+                .map_err(|_| ApiError::BadBody("the body is not valid UTF-8".into()))?,
+        ),
+        None => arguments(is_post, &body, &pre.params.params)?,
+    };
     let accept = header_values(&parts.headers, "accept")
         .collect::<Vec<_>>()
         .join(",");
@@ -52,7 +61,7 @@ pub(crate) async fn call(
         aggregates_enabled: config.db_aggregates_enabled,
         legacy_target_names: config.url_use_legacy_target_names,
     };
-    let call = plan_call(&pre.cache, &pre.relation, &given, is_post, &input)?;
+    let call = plan_call(&pre.cache, &pre.relation, &given, is_post, raw_type, &input)?;
     let top = pre
         .params
         .ranges
@@ -168,4 +177,26 @@ fn arguments(
         }
     }
     Ok((order, Value::Object(map).to_string()))
+}
+
+/// The parameter type a raw body goes to, by `Content-Type`: `text/plain` → text, `text/xml` → xml,
+/// `application/octet-stream` → bytea.
+fn raw_body_type(parts: &http::request::Parts) -> Option<&'static str> {
+    let ct = parts.headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
+    match media::parse_media_type(ct) {
+        restgres_request::MediaType::TextPlain => Some("text"),
+        restgres_request::MediaType::TextXml => Some("xml"),
+        restgres_request::MediaType::OctetStream => Some("bytea"),
+        _ => None,
+    }
+}
+
+/// A bytea value in PostgreSQL's hex text format (parameters travel as text).
+fn hex_bytea(body: &[u8]) -> String {
+    let mut out = String::with_capacity(2 + body.len() * 2);
+    out.push_str("\\x");
+    for b in body {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
 }

@@ -27,6 +27,9 @@ pub struct CallPlan {
     pub args: Vec<(String, String, bool)>,
     /// The function takes one unnamed `json`/`jsonb` parameter: the whole body is passed to it.
     pub single_json: bool,
+    /// The function takes one unnamed `text`, `xml` or `bytea` parameter that receives the raw body (sent
+    /// as `text/plain`, `text/xml` or `application/octet-stream`): that type.
+    pub single_raw: Option<String>,
     pub shape: CallShape,
     pub volatility: Volatility,
     /// `SET` clauses declared on the function.
@@ -46,10 +49,27 @@ pub fn plan_call(
     name: &str,
     given: &[String],
     is_post: bool,
+    raw_type: Option<&str>,
     input: &ReadInput<'_>,
 ) -> Result<CallPlan, PlanError> {
     let schema = input.schema;
     let overloads = cache.routine(schema, name).unwrap_or(&[]);
+    if let Some(ty) = raw_type {
+        // A raw body goes to the overload with a single unnamed parameter of its type.
+        let routine = overloads
+            .iter()
+            .find(|r| matches!(r.params.as_slice(), [p] if p.name.is_empty() && p.data_type == ty))
+            .ok_or_else(|| not_found(cache, schema, name, &[], false))?;
+        return finish(
+            cache,
+            routine,
+            Vec::new(),
+            false,
+            Some(ty.to_string()),
+            name,
+            input,
+        );
+    }
     let matches: Vec<&Routine> = overloads.iter().filter(|r| accepts(r, given)).collect();
     let (routine, single_json) = match matches.as_slice() {
         [one] => (*one, false),
@@ -73,6 +93,19 @@ pub fn plan_call(
             .map(|p| (p.name.clone(), p.lenient_type().to_string(), p.variadic))
             .collect()
     };
+    finish(cache, routine, args, single_json, None, name, input)
+}
+
+fn finish(
+    cache: &SchemaCache,
+    routine: &Routine,
+    args: Vec<(String, String, bool)>,
+    single_json: bool,
+    single_raw: Option<String>,
+    name: &str,
+    input: &ReadInput<'_>,
+) -> Result<CallPlan, PlanError> {
+    let schema = input.schema;
     let shape = shape(routine);
     let ret = &routine.returns.type_name;
     // The rows of a function returning a table's type can be filtered and embedded like the table.
@@ -101,6 +134,7 @@ pub fn plan_call(
         function: routine.qualified_name(),
         args,
         single_json,
+        single_raw,
         shape,
         volatility: routine.volatility,
         settings: routine.settings.clone(),

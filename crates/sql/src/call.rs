@@ -21,6 +21,9 @@ pub fn call_statement(call: &CallPlan, req: &ReadRequest, args: &str) -> Stateme
         sql.push(&f).push("(");
         if call.single_json {
             sql.param(args).push("::json");
+        } else if let Some(ty) = &call.single_raw {
+            // Catalog type name (text, xml or bytea); the value is the raw body.
+            sql.param(args).push("::").push(ty);
         } else {
             for (i, (name, _, variadic)) in call.args.iter().enumerate() {
                 if i > 0 {
