@@ -45,10 +45,16 @@ where
 {
     let head = req.method() == Method::HEAD;
     let config = state.config.load_full();
-    let reply = match serve(state, &config, req).await {
+    let origins = config.server_cors_allowed_origins.as_deref();
+    if let Some(reply) = crate::cors::preflight(req.method(), req.headers(), origins) {
+        return reply.into_response(false);
+    }
+    let origin = crate::cors::origin(req.headers()).map(str::to_string);
+    let mut reply = match serve(state, &config, req).await {
         Ok(r) => r,
         Err(e) => error_reply(&e, config.client_error_verbosity),
     };
+    crate::cors::decorate(&mut reply, origin.as_deref(), origins);
     reply.into_response(head)
 }
 
@@ -88,11 +94,7 @@ where
     );
     match method {
         Method::GET | Method::HEAD | Method::POST | Method::PATCH | Method::PUT | Method::DELETE => {}
-        Method::OPTIONS => {
-            return Err(ApiError::NotImplemented(format!(
-                "{method} is not supported by this version of restgres yet"
-            )));
-        }
+        Method::OPTIONS => return options(state, config, &parts.headers, resource),
         other => return Err(ApiError::UnsupportedMethod(other.to_string())),
     }
     let (relation, routine) = match resource {
@@ -146,6 +148,72 @@ where
     } else {
         read(state, config, &parts, &pre).await
     }
+}
+
+/// OPTIONS: the methods a resource supports, from the schema cache alone (no transaction), as PostgREST
+/// computes them: by the relation's kind and INSTEAD OF triggers, or by the function's volatility.
+fn options(
+    state: &AppState,
+    config: &AppConfig,
+    headers: &HeaderMap,
+    resource: Resource,
+) -> Result<Reply, ApiError> {
+    let allow = match resource {
+        Resource::Root => "OPTIONS,GET,HEAD".to_string(),
+        Resource::Relation(name) => {
+            let schema = select_schema(config, headers, &Method::OPTIONS)?;
+            let cache = state.schema.load_full().ok_or(ApiError::NoSchemaCache)?;
+            let t = restgres_plan::find_table(&cache, &schema, &name)?;
+            let mut allow = vec!["OPTIONS", "GET", "HEAD"];
+            if t.insertable {
+                allow.push("POST");
+            }
+            if t.insertable && t.updatable && !t.primary_key.is_empty() {
+                allow.push("PUT");
+            }
+            if t.updatable {
+                allow.push("PATCH");
+            }
+            if t.deletable {
+                allow.push("DELETE");
+            }
+            allow.join(",")
+        }
+        Resource::Routine(name) => {
+            let schema = select_schema(config, headers, &Method::OPTIONS)?;
+            let cache = state.schema.load_full().ok_or(ApiError::NoSchemaCache)?;
+            let overloads = cache.routine(&schema, &name).unwrap_or(&[]);
+            if overloads.is_empty() {
+                let hint = cache
+                    .closest_routine(&schema, &name)
+                    .map(|f| format!("Perhaps you meant to call the function {schema}.{f}"));
+                return Err(PlanError::FunctionNotFound {
+                    schema,
+                    name,
+                    args: Vec::new(),
+                    json_fallback: false,
+                    hint,
+                }
+                .into());
+            }
+            if overloads
+                .iter()
+                .any(|r| r.volatility == restgres_schema::Volatility::Volatile)
+            {
+                "OPTIONS,POST".to_string()
+            } else {
+                "OPTIONS,GET,HEAD,POST".to_string()
+            }
+        }
+    };
+    Ok(Reply {
+        status: http::StatusCode::OK,
+        headers: vec![
+            ("Access-Control-Allow-Origin".into(), "*".into()),
+            ("Allow".into(), allow),
+        ],
+        body: bytes::Bytes::new(),
+    })
 }
 
 /// GET and HEAD on a table or view.

@@ -3,6 +3,7 @@
 
 pub mod call;
 pub mod context;
+pub mod cors;
 pub mod error;
 pub mod handler;
 pub mod response;
