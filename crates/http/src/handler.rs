@@ -50,10 +50,28 @@ where
         return reply.into_response(false);
     }
     let origin = crate::cors::origin(req.headers()).map(str::to_string);
+    // `server-trace-header`: the request's value is echoed on the response (empty when absent).
+    let trace = config.server_trace_header.as_ref().map(|name| {
+        let value = req
+            .headers()
+            .get(name.as_str())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        (name.clone(), value.unwrap_or_default())
+    });
     let mut reply = match serve(state, &config, req).await {
-        Ok(r) => r,
+        Ok(mut r) => {
+            // PostgREST's default Vary on every response it builds (errors excepted), unless SQL set one.
+            if !r.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("vary")) {
+                r.headers
+                    .push(("Vary".to_string(), "Accept, Prefer, Range".to_string()));
+            }
+            r
+        }
         Err(e) => error_reply(&e, config.client_error_verbosity),
     };
+    if let Some(t) = trace {
+        reply.headers.push(t);
+    }
     crate::cors::decorate(&mut reply, origin.as_deref(), origins);
     reply.into_response(head)
 }
