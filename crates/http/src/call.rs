@@ -102,7 +102,7 @@ pub(crate) async fn call(
         end: base.end,
         verify: None,
     };
-    let outcome = run(state, config, tx, pre.auth.authenticated).await?;
+    let outcome = run(state, config, tx, pre).await?;
     let applied = preference_applied(&Applied {
         count: prefs.count,
         tx: base.tx_applied,

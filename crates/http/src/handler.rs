@@ -86,9 +86,79 @@ pub(crate) struct Prelude {
     pub auth: restgres_auth::AuthResult,
     pub path: String,
     pub raw_query: String,
+    pub timings: std::sync::Arc<Timings>,
+}
+
+/// When each stage of a request ended, for `Server-Timing` (`server-timing-enabled`).
+pub(crate) struct Timings {
+    start: std::time::Instant,
+    /// Microseconds from `start`: auth done, request read, transaction started, transaction done.
+    marks: [std::sync::atomic::AtomicU64; 4],
+}
+
+impl Timings {
+    fn new(start: std::time::Instant) -> Self {
+        Timings {
+            start,
+            marks: Default::default(),
+        }
+    }
+
+    fn mark(&self, i: usize) {
+        let us = self.start.elapsed().as_micros() as u64;
+        if let Some(m) = self.marks.get(i) {
+            m.store(us, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// `jwt;dur=…, parse;dur=…, plan;dur=…, transaction;dur=…, response;dur=…` in milliseconds.
+    fn header(&self) -> String {
+        let now = self.start.elapsed().as_micros() as u64;
+        let m: Vec<u64> = self
+            .marks
+            .iter()
+            .map(|a| a.load(std::sync::atomic::Ordering::Relaxed))
+            .collect();
+        let (auth, read, tx_start, tx_end) = (m[0], m[1].max(m[0]), m[2], m[3]);
+        // Without a transaction (OPTIONS) everything after reading the request counts as planning.
+        let (tx_start, tx_end) = if tx_start == 0 {
+            (now, now)
+        } else {
+            (tx_start, tx_end)
+        };
+        let ms = |us: u64| us as f64 / 1000.0;
+        format!(
+            "jwt;dur={:.1}, parse;dur={:.1}, plan;dur={:.1}, transaction;dur={:.1}, response;dur={:.1}",
+            ms(auth),
+            ms(read.saturating_sub(auth)),
+            ms(tx_start.saturating_sub(read)),
+            ms(tx_end.saturating_sub(tx_start)),
+            ms(now.saturating_sub(tx_end))
+        )
+    }
 }
 
 async fn serve<B>(state: &AppState, config: &AppConfig, req: Request<B>) -> Result<Reply, ApiError>
+where
+    B: hyper::body::Body<Data = bytes::Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let timings = std::sync::Arc::new(Timings::new(std::time::Instant::now()));
+    let mut reply = serve_timed(state, config, req, timings.clone()).await?;
+    if config.server_timing_enabled {
+        reply
+            .headers
+            .push(("Server-Timing".to_string(), timings.header()));
+    }
+    Ok(reply)
+}
+
+async fn serve_timed<B>(
+    state: &AppState,
+    config: &AppConfig,
+    req: Request<B>,
+    timings: std::sync::Arc<Timings>,
+) -> Result<Reply, ApiError>
 where
     B: hyper::body::Body<Data = bytes::Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -103,6 +173,7 @@ where
         .auth
         .load()
         .authenticate(authorization.as_deref(), unix_now())?;
+    timings.mark(0);
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     let resource = resource(&path)?;
@@ -156,8 +227,10 @@ where
         auth,
         path,
         raw_query,
+        timings,
     };
-    if routine {
+    pre.timings.mark(1);
+    let reply = if routine {
         let body = crate::write::read_body(body).await?;
         crate::call::call(state, config, &parts, &pre, body).await
     } else if writes {
@@ -165,7 +238,8 @@ where
         crate::write::write(state, config, &parts, &pre, body).await
     } else {
         read(state, config, &parts, &pre).await
-    }
+    };
+    reply
 }
 
 /// OPTIONS: the methods a resource supports, from the schema cache alone (no transaction), as PostgREST
@@ -281,7 +355,7 @@ async fn read(
         end: base.end,
         verify: None,
     };
-    let outcome = run(state, config, tx, pre.auth.authenticated).await?;
+    let outcome = run(state, config, tx, pre).await?;
 
     let total = match read.count {
         None => None,
@@ -378,16 +452,19 @@ pub(crate) async fn run(
     state: &AppState,
     config: &AppConfig,
     tx: TxRequest,
-    authenticated: bool,
+    pre: &Prelude,
 ) -> Result<restgres_db::DbOutcome, ApiError> {
     if config.log_query {
         tracing::info!(target: "restgres::query", "{}", tx.main.sql);
     }
-    state
+    pre.timings.mark(2);
+    let outcome = state
         .pool
         .run(tx)
         .await
-        .map_err(|e| ApiError::db(e, authenticated))
+        .map_err(|e| ApiError::db(e, pre.auth.authenticated));
+    pre.timings.mark(3);
+    outcome
 }
 
 /// PostgREST names the profile when it negotiated one: several schemas, or a profile header sent.

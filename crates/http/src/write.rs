@@ -158,7 +158,7 @@ pub(crate) async fn write(
             put,
         }),
     };
-    let outcome = run(state, config, tx, pre.auth.authenticated).await?;
+    let outcome = run(state, config, tx, pre).await?;
     match outcome.violation {
         Some(Violation::MaxAffected { affected }) => return Err(ApiError::MaxAffected { affected }),
         Some(Violation::Singular { rows }) => return Err(ApiError::Singularity { rows }),
