@@ -54,6 +54,8 @@ pub struct TxRequest {
     /// The statement returning the standard result columns (see `restgres_sql::READ_COLUMNS`).
     pub main: Statement,
     pub end: TxEnd,
+    /// The main statement is an `EXPLAIN` (`application/vnd.pgrst.plan`): its rows are the body.
+    pub explain: bool,
     /// Checks on the main statement's result that decide, before the transaction ends, whether it must
     /// roll back (costs a second round trip, so only writes that need it set this).
     pub verify: Option<Verify>,
@@ -95,6 +97,27 @@ pub struct DbOutcome {
     pub inserted: Option<i64>,
     /// Set when `verify` rolled the transaction back.
     pub violation: Option<Violation>,
+}
+
+impl DbOutcome {
+    /// The rows of an `EXPLAIN` main statement (one JSON row, or one text line per row) as the body.
+    fn explained(rows: &[Row]) -> Result<DbOutcome, DbError> {
+        let mut body = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let line: RawText = row
+                .try_get(0)
+                .map_err(|e| DbError::Protocol(format!("unexpected EXPLAIN column: {e}")))?;
+            if i > 0 {
+                body.push(b'\n');
+            }
+            body.extend_from_slice(&line.0);
+        }
+        Ok(DbOutcome {
+            page_total: rows.len() as i64,
+            body,
+            ..DbOutcome::default()
+        })
+    }
 }
 
 impl Pool {
@@ -177,7 +200,11 @@ async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<Db
         Some(_) => rows.pop().and_then(|r| plan_rows(&r)),
         None => None,
     };
-    let mut outcome = decode_main(&main_rows)?;
+    let mut outcome = if req.explain {
+        DbOutcome::explained(&main_rows)?
+    } else {
+        decode_main(&main_rows)?
+    };
     outcome.plan_rows = plan_rows;
     if let Some(v) = req.verify {
         outcome.violation = match v.max_affected {

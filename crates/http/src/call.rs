@@ -100,6 +100,7 @@ pub(crate) async fn call(
         count_plan: None,
         main: restgres_sql::call::call_statement(&call, &req, &args),
         end: base.end,
+        explain: false,
         verify: None,
     };
     let outcome = run(state, config, tx, pre).await?;

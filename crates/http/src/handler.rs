@@ -319,7 +319,28 @@ async fn read(
     let headers = &parts.headers;
     let prefs = &pre.prefs;
     let accept = header_values(headers, "accept").collect::<Vec<_>>().join(",");
-    let format = negotiate_rows(&media::parse_accept(&accept))?;
+    let ranges = media::parse_accept(&accept);
+    // `application/vnd.pgrst.plan`: the EXPLAIN of the statement that would run (db-plan-enabled).
+    let plan_media = match ranges.iter().find(|r| r.quality > 0) {
+        Some(media::MediaRange {
+            media: plan @ restgres_request::MediaType::Plan { .. },
+            ..
+        }) if config.db_plan_enabled => Some(plan.clone()),
+        _ => None,
+    };
+    let format = match &plan_media {
+        Some(restgres_request::MediaType::Plan { for_media, .. }) => {
+            let inner = for_media
+                .as_deref()
+                .cloned()
+                .unwrap_or(restgres_request::MediaType::Json);
+            negotiate_rows(&[media::MediaRange {
+                media: inner,
+                quality: 1000,
+            }])?
+        }
+        _ => negotiate_rows(&ranges)?,
+    };
     let range_header = if *method == Method::GET {
         items_range(headers)
     } else {
@@ -351,11 +372,22 @@ async fn read(
         settings: base.settings,
         pre_request: base.pre_request,
         count_plan,
-        main: restgres_sql::read_statement(&read),
+        main: match &plan_media {
+            Some(m) => explain(restgres_sql::read_statement(&read), m),
+            None => restgres_sql::read_statement(&read),
+        },
         end: base.end,
+        explain: plan_media.is_some(),
         verify: None,
     };
     let outcome = run(state, config, tx, pre).await?;
+    if let Some(m) = plan_media {
+        return Ok(Reply {
+            status: http::StatusCode::OK,
+            headers: vec![(http::header::CONTENT_TYPE.to_string(), m.content_type())],
+            body: bytes::Bytes::from(outcome.body),
+        });
+    }
 
     let total = match read.count {
         None => None,
@@ -382,6 +414,39 @@ async fn read(
         reply.headers.push(("Warning".to_string(), w));
     }
     Ok(reply)
+}
+
+/// `EXPLAIN (FORMAT JSON|TEXT, <options>) <statement>`; the options are the known ones PostgREST accepts,
+/// written from constants.
+fn explain(
+    statement: restgres_sql::Statement,
+    media: &restgres_request::MediaType,
+) -> restgres_sql::Statement {
+    let restgres_request::MediaType::Plan {
+        format_json, options, ..
+    } = media
+    else {
+        return statement;
+    };
+    let mut parts = vec![if *format_json {
+        "FORMAT JSON"
+    } else {
+        "FORMAT TEXT"
+    }];
+    for o in options {
+        parts.push(match o.as_str() {
+            "analyze" => "ANALYZE",
+            "verbose" => "VERBOSE",
+            "settings" => "SETTINGS",
+            "buffers" => "BUFFERS",
+            "wal" => "WAL",
+            _ => continue,
+        });
+    }
+    restgres_sql::Statement {
+        sql: format!("EXPLAIN ({}) {}", parts.join(", "), statement.sql),
+        params: statement.params,
+    }
 }
 
 /// The parts of a request's transaction that do not depend on what it reads or writes.

@@ -152,6 +152,7 @@ pub(crate) async fn write(
         count_plan: None,
         main,
         end: base.end,
+        explain: false,
         verify: (max_affected.is_some() || singular || put).then_some(Verify {
             max_affected,
             singular,
