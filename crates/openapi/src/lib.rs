@@ -316,11 +316,11 @@ fn routine_get_param(param: &RoutineParam) -> Value {
         if let Some(ty) = swagger_type(element) {
             items.insert("type".into(), json!(ty));
         }
-        items.insert("format".into(), json!(element));
+        items.insert("format".into(), json!(swagger_format(element)));
         p.insert("items".into(), Value::Object(items));
         p.insert("collectionFormat".into(), json!("multi"));
     } else {
-        p.insert("format".into(), json!(t));
+        p.insert("format".into(), json!(swagger_format(t)));
         let ty = match swagger_type(t) {
             Some("array") | None => "string",
             Some(other) => other,
@@ -359,7 +359,7 @@ fn routine_schema(routine: &Routine) -> Value {
 /// `format`, `type` and, for arrays, `items` of a PostgreSQL type.
 fn typed_schema(pg_type: &str) -> Value {
     let mut s = Map::new();
-    s.insert("format".into(), json!(pg_type));
+    s.insert("format".into(), json!(swagger_format(pg_type)));
     if let Some(ty) = swagger_type(pg_type) {
         s.insert("type".into(), json!(ty));
         if ty == "array" {
@@ -371,6 +371,15 @@ fn typed_schema(pg_type: &str) -> Value {
         }
     }
     Value::Object(s)
+}
+
+/// The `format` of a PostgreSQL type: the integer types take Swagger's sized names, others keep their own.
+fn swagger_format(pg_type: &str) -> &str {
+    match pg_type {
+        "smallint" | "integer" => "int32",
+        "bigint" => "int64",
+        other => other,
+    }
 }
 
 /// The Swagger type of a PostgreSQL type name; json and jsonb have none.

@@ -274,8 +274,8 @@ fn stable_function_has_get_and_post_volatile_only_post() {
     assert_eq!(
         add["get"]["parameters"],
         json!([
-            {"name": "a", "required": true, "in": "query", "type": "integer", "format": "integer"},
-            {"name": "b", "required": false, "in": "query", "type": "integer", "format": "integer"}
+            {"name": "a", "required": true, "in": "query", "type": "integer", "format": "int32"},
+            {"name": "b", "required": false, "in": "query", "type": "integer", "format": "int32"}
         ])
     );
     assert_eq!(
@@ -285,8 +285,8 @@ fn stable_function_has_get_and_post_volatile_only_post() {
                 "description": "Adds numbers",
                 "type": "object",
                 "properties": {
-                    "a": {"type": "integer", "format": "integer"},
-                    "b": {"type": "integer", "format": "integer"}
+                    "a": {"type": "integer", "format": "int32"},
+                    "b": {"type": "integer", "format": "int32"}
                 },
                 "required": ["a"]
             }},
@@ -313,7 +313,7 @@ fn variadic_get_parameter_repeats() {
         d["paths"]["/rpc/sum_all"]["get"]["parameters"][0],
         json!({
             "name": "xs", "required": true, "in": "query", "type": "array",
-            "items": {"type": "integer", "format": "integer"},
+            "items": {"type": "integer", "format": "int32"},
             "collectionFormat": "multi"
         })
     );
@@ -331,7 +331,7 @@ fn definitions_have_types_formats_and_notes() {
         p["id"],
         json!({
             "type": "integer",
-            "format": "integer",
+            "format": "int32",
             "description": "The book id\n\nNote:\nThis is a Primary Key.<pk/>"
         })
     );
@@ -432,4 +432,56 @@ fn wildcard_host_is_written_as_any_address() {
         ..settings()
     };
     assert_eq!(openapi(&cache(), &s)["host"], "0.0.0.0:3000");
+}
+
+#[test]
+fn formats_and_defaults_follow_postgrest() {
+    let check = |ty: &str, default: Option<&str>, expect: Value| {
+        let mut c = col("c", ty, true);
+        c.default = default.map(str::to_owned);
+        let t = table("t", RelationKind::Table, true, vec![]);
+        assert_eq!(property(&SchemaCache::default(), &t, &c), expect, "{ty}");
+    };
+    check("bigint", None, json!({"type": "integer", "format": "int64"}));
+    check(
+        "smallint",
+        Some("42"),
+        json!({"type": "integer", "format": "int32", "default": 42}),
+    );
+    check(
+        "integer[]",
+        None,
+        json!({"type": "array", "format": "integer[]", "items": {"type": "integer"}}),
+    );
+    check(
+        "json[]",
+        None,
+        json!({"type": "array", "format": "json[]", "items": {}}),
+    );
+    check(
+        "text",
+        Some("'default'::text"),
+        json!({"type": "string", "format": "text", "default": "default"}),
+    );
+    check(
+        "timestamp with time zone",
+        Some("now()"),
+        json!({"type": "string", "format": "timestamp with time zone", "default": "now()"}),
+    );
+    check(
+        "boolean",
+        Some("false"),
+        json!({"type": "boolean", "format": "boolean", "default": false}),
+    );
+    check(
+        "numeric",
+        Some("42.2"),
+        json!({"type": "number", "format": "numeric", "default": 42.2}),
+    );
+    // A sequence default is no JSON value: PostgREST leaves it out.
+    check(
+        "bigint",
+        Some("nextval('s'::regclass)"),
+        json!({"type": "integer", "format": "int64"}),
+    );
 }
