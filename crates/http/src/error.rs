@@ -52,6 +52,9 @@ pub enum ApiError {
     /// PGRST115, 400
     #[error("Payload values do not match URL in primary key column(s)")]
     PutMismatch,
+    /// PGRST126, 404
+    #[error("Root endpoint metadata is disabled")]
+    OpenApiDisabled,
     /// PGRST101, 405
     #[error("Cannot use the {0} method on RPC")]
     InvalidRpcMethod(String),
@@ -137,6 +140,7 @@ impl ApiError {
             ApiError::Jwt(e) => jwt_parts(e),
             ApiError::PayloadTooLarge { .. } => ErrorParts::new(413, "PGRST102", self.to_string()),
             ApiError::BadBody(_) | ApiError::Payload(_) => ErrorParts::new(400, "PGRST102", self.to_string()),
+            ApiError::OpenApiDisabled => ErrorParts::new(404, "PGRST126", self.to_string()),
             ApiError::InvalidRpcMethod(_) => ErrorParts::new(405, "PGRST101", self.to_string()),
             ApiError::PutMismatch => ErrorParts::new(400, "PGRST115", self.to_string()),
             ApiError::MaxAffected { affected } => ErrorParts::new(400, "PGRST124", self.to_string())

@@ -186,13 +186,18 @@ where
         Method::OPTIONS => return options(state, config, &parts.headers, resource),
         other => return Err(ApiError::UnsupportedMethod(other.to_string())),
     }
+    let mut root = false;
     let (relation, routine) = match resource {
         Resource::Relation(r) => (r, false),
-        Resource::Root => {
-            return Err(ApiError::NotImplemented(
-                "the OpenAPI description at the root is not available yet".into(),
-            ))
-        }
+        // `db-root-spec` serves a function's result at the root instead of the OpenAPI document.
+        Resource::Root => match &config.db_root_spec {
+            Some(f) if matches!(method, Method::GET | Method::HEAD) => (f.clone(), true),
+            _ if matches!(method, Method::GET | Method::HEAD) => {
+                root = true;
+                (String::new(), false)
+            }
+            _ => return Err(ApiError::UnsupportedMethod(method.to_string())),
+        },
         Resource::Routine(name) => {
             if !matches!(method, Method::GET | Method::HEAD | Method::POST) {
                 return Err(ApiError::InvalidRpcMethod(method.to_string()));
@@ -230,7 +235,9 @@ where
         timings,
     };
     pre.timings.mark(1);
-    let reply = if routine {
+    let reply = if root {
+        crate::openapi::root(state, config, &parts, &pre).await
+    } else if routine {
         let body = crate::write::read_body(body).await?;
         crate::call::call(state, config, &parts, &pre, body).await
     } else if writes {

@@ -6,6 +6,7 @@ pub mod context;
 pub mod cors;
 pub mod error;
 pub mod handler;
+pub mod openapi;
 pub mod response;
 pub mod server;
 pub mod state;

@@ -64,6 +64,9 @@ pub struct Case {
     /// The body contains each of these strings (checked on the raw bytes, with any of the other body checks).
     #[serde(default)]
     pub contains: Vec<String>,
+    /// The body contains none of these strings (e.g. an object a role may not see).
+    #[serde(default)]
+    pub lacks: Vec<String>,
     /// The body is empty.
     #[serde(default)]
     pub empty: bool,
@@ -382,6 +385,14 @@ pub fn check(case: &Case, defaults: &Defaults, actual: &Actual) -> Result<(), St
         if !body_text.contains(needle.as_str()) {
             problems.push(format!(
                 "body: expected to contain {needle:?}, got\n{}",
+                indent(&body_text)
+            ));
+        }
+    }
+    for needle in &case.lacks {
+        if body_text.contains(needle.as_str()) {
+            problems.push(format!(
+                "body: expected not to contain {needle:?}, got\n{}",
                 indent(&body_text)
             ));
         }
