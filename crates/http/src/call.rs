@@ -116,17 +116,12 @@ pub(crate) async fn call(
         if let Some(p) = applied {
             headers.push(("Preference-Applied".to_string(), p));
         }
-        let (status, headers) = crate::response::override_status_headers(
-            outcome.response_status.as_deref(),
-            outcome.response_headers.as_deref(),
+        return crate::response::reply_with_overrides(
+            &outcome,
             StatusCode::NO_CONTENT,
             headers,
-        )?;
-        return Ok(Reply {
-            status,
-            headers,
-            body: Bytes::new(),
-        });
+            Bytes::new(),
+        );
     }
     let total = match req.count {
         Some(CountPref::Exact | CountPref::Estimated) => outcome.total,

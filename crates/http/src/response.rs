@@ -93,7 +93,7 @@ pub struct ReadHeaders {
 /// The response of a GET/HEAD on a table or view, with `total` already resolved (exact, planned, estimated).
 pub fn read_reply(
     req: &ReadRequest,
-    outcome: DbOutcome,
+    mut outcome: DbOutcome,
     total: Option<i64>,
     extra: ReadHeaders,
     verbosity: ErrorVerbosity,
@@ -126,8 +126,18 @@ pub fn read_reply(
         let parts = err.parts();
         Bytes::from(parts.body(verbosity).to_string())
     } else {
-        Bytes::from(outcome.body)
+        Bytes::from(std::mem::take(&mut outcome.body))
     };
+    reply_with_overrides(&outcome, status, headers, body)
+}
+
+/// The reply a statement's result gives, after the `response.status`/`response.headers` it set in SQL.
+pub fn reply_with_overrides(
+    outcome: &DbOutcome,
+    status: StatusCode,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+) -> Result<Reply, ApiError> {
     let (status, headers) = override_status_headers(
         outcome.response_status.as_deref(),
         outcome.response_headers.as_deref(),

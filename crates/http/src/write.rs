@@ -1,7 +1,7 @@
 //! POST, PATCH and DELETE on tables and views: body, plan, one transaction, PostgREST's write responses.
 
 use crate::handler::{content_profile, header_values, preference_applied, run, tx_base, Applied, Prelude};
-use crate::response::{override_status_headers, Reply};
+use crate::response::Reply;
 use crate::{ApiError, AppState};
 use bytes::Bytes;
 use http::{Method, StatusCode};
@@ -159,7 +159,7 @@ pub(crate) async fn write(
             put,
         }),
     };
-    let outcome = run(state, config, tx, pre).await?;
+    let mut outcome = run(state, config, tx, pre).await?;
     match outcome.violation {
         Some(Violation::MaxAffected { affected }) => return Err(ApiError::MaxAffected { affected }),
         Some(Violation::Singular { rows }) => return Err(ApiError::Singularity { rows }),
@@ -233,21 +233,11 @@ pub(crate) async fn write(
         if let Some(p) = content_profile(config, &parts.headers, method, &pre.schema) {
             headers.push(("Content-Profile".into(), p));
         }
-        Bytes::from(outcome.body)
+        Bytes::from(std::mem::take(&mut outcome.body))
     } else {
         Bytes::new()
     };
-    let (status, headers) = override_status_headers(
-        outcome.response_status.as_deref(),
-        outcome.response_headers.as_deref(),
-        status,
-        headers,
-    )?;
-    Ok(Reply {
-        status,
-        headers,
-        body,
-    })
+    crate::response::reply_with_overrides(&outcome, status, headers, body)
 }
 
 /// `*/N` with a count, `*/*` without (PostgREST's Content-Range for POST and DELETE).
