@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::{Method, StatusCode};
 use restgres_config::AppConfig;
 use restgres_db::TxRequest;
-use restgres_plan::call::{plan_call, CallShape};
+use restgres_plan::call::{plan_call, CallInput, CallShape};
 use restgres_plan::negotiate::negotiate_rows;
 use restgres_plan::{ReadInput, ReadRequest};
 use restgres_request::media;
@@ -61,7 +61,12 @@ pub(crate) async fn call(
         aggregates_enabled: config.db_aggregates_enabled,
         legacy_target_names: config.url_use_legacy_target_names,
     };
-    let call = plan_call(&pre.cache, &pre.relation, &given, is_post, raw_type, &input)?;
+    let call_input = CallInput {
+        is_post,
+        raw_type,
+        single_object: prefs.params_single_object,
+    };
+    let call = plan_call(&pre.cache, &pre.relation, &given, call_input, &input)?;
     let top = pre
         .params
         .ranges
@@ -72,14 +77,7 @@ pub(crate) async fn call(
     let requested = resolve_top_level_range(top, range_header)?;
     let mut plan = call.read.clone();
     plan.range = requested.with_max_rows(config.db_max_rows);
-    // A planned count would EXPLAIN the call alone; functions are counted exactly.
-    let count = prefs.count.map(|c| {
-        if c == CountPref::Planned {
-            CountPref::Exact
-        } else {
-            c
-        }
-    });
+    let count = prefs.count;
     let req = ReadRequest {
         plan,
         format,
@@ -97,7 +95,8 @@ pub(crate) async fn call(
         isolation: base.isolation,
         settings: base.settings,
         pre_request: base.pre_request,
-        count_plan: None,
+        count_plan: matches!(count, Some(CountPref::Planned | CountPref::Estimated))
+            .then(|| restgres_sql::call::call_count_plan_statement(&call, &args)),
         main: restgres_sql::call::call_statement(&call, &req, &args),
         end: base.end,
         explain: false,
@@ -124,8 +123,13 @@ pub(crate) async fn call(
         );
     }
     let total = match req.count {
-        Some(CountPref::Exact | CountPref::Estimated) => outcome.total,
-        _ => None,
+        None => None,
+        Some(CountPref::Exact) => outcome.total,
+        Some(CountPref::Planned) => outcome.plan_rows,
+        Some(CountPref::Estimated) => match (req.max_rows, outcome.total) {
+            (Some(max), Some(t)) if t > max => outcome.plan_rows.or(Some(t)),
+            (_, t) => t,
+        },
     };
     let extra = ReadHeaders {
         content_location: content_location_for(&format!("rpc/{}", pre.relation), &pre.raw_query),

@@ -25,8 +25,9 @@ pub struct CallPlan {
     pub function: QualifiedName,
     /// The parameters given, in declaration order: (name, type to read the argument as, variadic).
     pub args: Vec<(String, String, bool)>,
-    /// The function takes one unnamed `json`/`jsonb` parameter: the whole body is passed to it.
-    pub single_json: bool,
+    /// The whole body goes to the function's one `json`/`jsonb` parameter (unnamed, or any name under
+    /// `Prefer: params=single-object`): that parameter's type.
+    pub single_json: Option<String>,
     /// The function takes one unnamed `text`, `xml` or `bytea` parameter that receives the raw body (sent
     /// as `text/plain`, `text/xml` or `application/octet-stream`): that type.
     pub single_raw: Option<String>,
@@ -39,21 +40,45 @@ pub struct CallPlan {
     pub legacy_names: Vec<(String, String)>,
 }
 
+/// How the call was made, beyond its argument names.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallInput<'a> {
+    /// POST: the body may go to a single json parameter.
+    pub is_post: bool,
+    /// The raw body's parameter type (`text`, `xml`, `bytea`) chosen by Content-Type.
+    pub raw_type: Option<&'a str>,
+    /// `Prefer: params=single-object`.
+    pub single_object: bool,
+}
+
 /// The CTE holding a call's result rows; the read over it names it as its relation.
 pub const CALL_SOURCE: &str = "pgrst_call_rows";
 
 /// Resolves `/rpc/name` with the given argument names (`is_post`: the body may go to a single unnamed
-/// json parameter).
+/// json parameter; `single_object`: `Prefer: params=single-object`, the body goes to the one json/jsonb
+/// parameter whatever its name).
 pub fn plan_call(
     cache: &SchemaCache,
     name: &str,
     given: &[String],
-    is_post: bool,
-    raw_type: Option<&str>,
+    call_input: CallInput<'_>,
     input: &ReadInput<'_>,
 ) -> Result<CallPlan, PlanError> {
+    let CallInput {
+        is_post,
+        raw_type,
+        single_object,
+    } = call_input;
     let schema = input.schema;
     let overloads = cache.routine(schema, name).unwrap_or(&[]);
+    if is_post && single_object {
+        let routine = overloads
+            .iter()
+            .find(|r| matches!(r.params.as_slice(), [p] if is_json_type(&p.data_type)))
+            .ok_or_else(|| not_found(cache, schema, name, given, true))?;
+        let ty = routine.params[0].data_type.clone();
+        return finish(cache, routine, Vec::new(), Some(ty), None, name, input);
+    }
     if let Some(ty) = raw_type {
         // A raw body goes to the overload with a single unnamed parameter of its type.
         let routine = overloads
@@ -64,7 +89,7 @@ pub fn plan_call(
             cache,
             routine,
             Vec::new(),
-            false,
+            None,
             Some(ty.to_string()),
             name,
             input,
@@ -72,9 +97,9 @@ pub fn plan_call(
     }
     let matches: Vec<&Routine> = overloads.iter().filter(|r| accepts(r, given)).collect();
     let (routine, single_json) = match matches.as_slice() {
-        [one] => (*one, false),
+        [one] => (*one, None),
         [] => match overloads.iter().find(|r| is_post && single_json_param(r)) {
-            Some(r) => (r, true),
+            Some(r) => (r, r.params.first().map(|p| p.data_type.clone())),
             None => return Err(not_found(cache, schema, name, given, is_post)),
         },
         many => {
@@ -83,7 +108,7 @@ pub fn plan_call(
             })
         }
     };
-    let args = if single_json {
+    let args = if single_json.is_some() {
         Vec::new()
     } else {
         routine
@@ -100,7 +125,7 @@ fn finish(
     cache: &SchemaCache,
     routine: &Routine,
     args: Vec<(String, String, bool)>,
-    single_json: bool,
+    single_json: Option<String>,
     single_raw: Option<String>,
     name: &str,
     input: &ReadInput<'_>,
@@ -155,7 +180,11 @@ fn accepts(r: &Routine, given: &[String]) -> bool {
 }
 
 fn single_json_param(r: &Routine) -> bool {
-    matches!(r.params.as_slice(), [RoutineParam { name, data_type, .. }] if name.is_empty() && matches!(data_type.as_str(), "json" | "jsonb"))
+    matches!(r.params.as_slice(), [RoutineParam { name, data_type, .. }] if name.is_empty() && is_json_type(data_type))
+}
+
+fn is_json_type(ty: &str) -> bool {
+    matches!(ty, "json" | "jsonb")
 }
 
 fn shape(r: &Routine) -> CallShape {

@@ -48,6 +48,9 @@ pub struct Preferences {
     pub timezone: Option<String>,
     pub tx: Option<TxPref>,
     pub max_affected: Option<i64>,
+    /// `params=single-object`: the whole JSON body goes to a function's single json/jsonb parameter.
+    /// PostgREST dropped it in v12; restgres keeps it so that older clients still work.
+    pub params_single_object: bool,
     /// Preferences that were not understood, as given (for PGRST122 under `handling=strict`).
     pub invalid: Vec<String>,
 }
@@ -124,6 +127,8 @@ impl Preferences {
             &[("tx=commit", TxPref::Commit), ("tx=rollback", TxPref::Rollback)],
         );
 
+        let params_single_object = items.contains(&"params=single-object");
+
         let timezone_pref = items.iter().find_map(|item| item.strip_prefix("timezone="));
         let timezone_ok = timezone_pref.is_some_and(&is_timezone);
         let timezone = if timezone_ok {
@@ -159,6 +164,7 @@ impl Preferences {
             timezone,
             tx,
             max_affected,
+            params_single_object,
             invalid,
         }
     }
@@ -173,7 +179,7 @@ fn first_of<T: Copy>(items: &[&str], table: &[(&str, T)]) -> Option<T> {
 }
 
 /// Every preference PostgREST accepts as written (besides `timezone=` and `max-affected=`).
-const KNOWN: [&str; 14] = [
+const KNOWN: [&str; 15] = [
     "resolution=merge-duplicates",
     "resolution=ignore-duplicates",
     "return=representation",
@@ -188,4 +194,5 @@ const KNOWN: [&str; 14] = [
     "missing=null",
     "handling=strict",
     "handling=lenient",
+    "params=single-object",
 ];

@@ -34,6 +34,9 @@ fn prefs(p: &Preferences) -> String {
     if let Some(m) = p.max_affected {
         parts.push(format!("max-affected={m}"));
     }
+    if p.params_single_object {
+        parts.push("params=single-object".to_owned());
+    }
     if !p.invalid.is_empty() {
         parts.push(format!("invalid={:?}", p.invalid));
     }
@@ -99,7 +102,12 @@ fn prefer_invalid_ones() {
         // Exact, case-sensitive spelling only.
         ("return=Representation", r#"invalid=["return=Representation"]"#),
         ("count = exact", r#"invalid=["count = exact"]"#),
-        ("params=single-object", r#"invalid=["params=single-object"]"#),
+        // Dropped by PostgREST v12, kept by restgres as an extension (older clients send it).
+        ("params=single-object", "params=single-object"),
+        (
+            "params=multiple-objects",
+            r#"invalid=["params=multiple-objects"]"#,
+        ),
         ("plurality=singular", r#"invalid=["plurality=singular"]"#),
         ("a, b", r#"invalid=["a", "b"]"#),
         // An empty item (trailing comma) is an invalid preference too.

@@ -1,7 +1,7 @@
 //! SQL for function calls: the call as a CTE, then the read machinery over its rows.
 
 use crate::builder::{quote_ident, quote_qualified, Sql, Statement};
-use crate::read::{body_expr, main_statement};
+use crate::read::{body_expr, count_query, main_statement};
 use restgres_plan::call::{CallPlan, CallShape, CALL_SOURCE};
 use restgres_plan::{OutputFormat, ReadRequest};
 
@@ -9,6 +9,39 @@ use restgres_plan::{OutputFormat, ReadRequest};
 /// arguments (or, for a single unnamed json parameter, the whole body), bound as one parameter.
 pub fn call_statement(call: &CallPlan, req: &ReadRequest, args: &str) -> Statement {
     let mut sql = Sql::default();
+    call_cte(&mut sql, call, args);
+    sql.push(", ");
+    let body = if req.head {
+        "''::text"
+    } else {
+        match (call.shape, req.format) {
+            (CallShape::Void, _) => "''::text",
+            (CallShape::Scalar, _) | (CallShape::SetOfScalar, OutputFormat::Object { .. }) => {
+                "coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null')"
+            }
+            (CallShape::SetOfScalar, _) => "coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]')",
+            (CallShape::SingleComposite, OutputFormat::Json | OutputFormat::Array { .. }) => {
+                "coalesce(json_agg(_postgrest_t)->0, 'null')"
+            }
+            _ => body_expr(req.format, false),
+        }
+    };
+    main_statement(sql, req, body)
+}
+
+/// `EXPLAIN (FORMAT JSON)` of counting the call's rows after the request's filters (`count=planned`); the
+/// estimate comes from the function's `ROWS`.
+pub fn call_count_plan_statement(call: &CallPlan, args: &str) -> Statement {
+    let mut sql = Sql::default();
+    sql.push("EXPLAIN (FORMAT JSON) ");
+    call_cte(&mut sql, call, args);
+    sql.push(" ");
+    count_query(&mut sql, &call.read, None);
+    sql.finish()
+}
+
+/// `WITH pgrst_call_rows AS (SELECT pgrst_call.* FROM <the call>)`.
+fn call_cte(sql: &mut Sql, call: &CallPlan, args: &str) {
     let f = quote_qualified(&call.function);
     let scalar = matches!(
         call.shape,
@@ -19,8 +52,9 @@ pub fn call_statement(call: &CallPlan, req: &ReadRequest, args: &str) -> Stateme
         .push(" AS (SELECT pgrst_call.* FROM ");
     let invoke = |sql: &mut Sql| {
         sql.push(&f).push("(");
-        if call.single_json {
-            sql.param(args).push("::json");
+        if let Some(ty) = &call.single_json {
+            // Catalog type name (json or jsonb).
+            sql.param(args).push("::").push(ty);
         } else if let Some(ty) = &call.single_raw {
             // Catalog type name (text, xml or bytea); the value is the raw body.
             sql.param(args).push("::").push(ty);
@@ -52,27 +86,11 @@ pub fn call_statement(call: &CallPlan, req: &ReadRequest, args: &str) -> Stateme
     }
     if scalar {
         sql.push("(SELECT ");
-        invoke(&mut sql);
+        invoke(sql);
         sql.push(" AS pgrst_scalar) pgrst_call");
     } else {
-        invoke(&mut sql);
+        invoke(sql);
         sql.push(" pgrst_call");
     }
-    sql.push("), ");
-    let body = if req.head {
-        "''::text"
-    } else {
-        match (call.shape, req.format) {
-            (CallShape::Void, _) => "''::text",
-            (CallShape::Scalar, _) | (CallShape::SetOfScalar, OutputFormat::Object { .. }) => {
-                "coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null')"
-            }
-            (CallShape::SetOfScalar, _) => "coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]')",
-            (CallShape::SingleComposite, OutputFormat::Json | OutputFormat::Array { .. }) => {
-                "coalesce(json_agg(_postgrest_t)->0, 'null')"
-            }
-            _ => body_expr(req.format, false),
-        }
-    };
-    main_statement(sql, req, body)
+    sql.push(")");
 }

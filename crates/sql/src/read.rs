@@ -135,7 +135,7 @@ pub(crate) fn select_query(sql: &mut Sql, plan: &ReadPlan, with_range: bool) {
     level(sql, plan, None, if with_range { Mode::Rows } else { Mode::Count });
 }
 
-fn count_query(sql: &mut Sql, plan: &ReadPlan, limit: Option<i64>) {
+pub(crate) fn count_query(sql: &mut Sql, plan: &ReadPlan, limit: Option<i64>) {
     level(sql, plan, None, Mode::Count);
     if let Some(l) = limit {
         sql.push(" LIMIT ").param(l.to_string());
