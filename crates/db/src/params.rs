@@ -33,7 +33,7 @@ impl ToSql for TextParam<'_> {
     postgres_types::to_sql_checked!();
 }
 
-/// A result column read as its raw bytes: text, json (whose binary form is its text) or varchar.
+/// A result column read as its raw bytes: text, json (whose binary form is its text), varchar or bytea.
 #[derive(Debug, Clone, Default)]
 pub struct RawText(pub Vec<u8>);
 
@@ -45,7 +45,7 @@ impl<'a> postgres_types::FromSql<'a> for RawText {
     fn accepts(ty: &Type) -> bool {
         matches!(
             *ty,
-            Type::TEXT | Type::JSON | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN
+            Type::TEXT | Type::JSON | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN | Type::BYTEA
         )
     }
 }

@@ -11,7 +11,6 @@ use http::{Method, StatusCode};
 use restgres_config::AppConfig;
 use restgres_db::TxRequest;
 use restgres_plan::call::{plan_call, CallInput, CallShape};
-use restgres_plan::negotiate::negotiate_rows;
 use restgres_plan::{ReadInput, ReadRequest};
 use restgres_request::media;
 use restgres_request::prefer::CountPref;
@@ -41,7 +40,7 @@ pub(crate) async fn call(
     let accept = header_values(&parts.headers, "accept")
         .collect::<Vec<_>>()
         .join(",");
-    let format = negotiate_rows(&media::parse_accept(&accept))?;
+    let accept = media::parse_accept(&accept);
     let range_header = if *method == Method::GET {
         items_range(&parts.headers)
     } else {
@@ -54,7 +53,7 @@ pub(crate) async fn call(
         relation: &pre.relation,
         query: &pre.params,
         range_header,
-        format,
+        accept: &accept,
         count: prefs.count,
         head,
         max_rows: config.db_max_rows,
@@ -80,7 +79,7 @@ pub(crate) async fn call(
     let count = prefs.count;
     let req = ReadRequest {
         plan,
-        format,
+        format: call.format.clone(),
         count,
         head,
         requested_range: requested,

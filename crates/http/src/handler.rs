@@ -7,7 +7,6 @@ use http::{HeaderMap, Method, Request, Response};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use restgres_config::{AppConfig, TxEnd as TxEndConfig};
 use restgres_db::{Isolation, TxEnd, TxRequest};
-use restgres_plan::negotiate::negotiate_rows;
 use restgres_plan::{plan_read, PlanError, ReadInput};
 use restgres_request::prefer::{CountPref, Handling, Resolution, ReturnPref, TxPref};
 use restgres_request::{media, query, range, Preferences};
@@ -335,18 +334,16 @@ async fn read(
         }) if config.db_plan_enabled => Some(plan.clone()),
         _ => None,
     };
-    let format = match &plan_media {
-        Some(restgres_request::MediaType::Plan { for_media, .. }) => {
-            let inner = for_media
+    // The plan's `for=` media type is negotiated as if it were the Accept header.
+    let accept = match &plan_media {
+        Some(restgres_request::MediaType::Plan { for_media, .. }) => vec![media::MediaRange {
+            media: for_media
                 .as_deref()
                 .cloned()
-                .unwrap_or(restgres_request::MediaType::Json);
-            negotiate_rows(&[media::MediaRange {
-                media: inner,
-                quality: 1000,
-            }])?
-        }
-        _ => negotiate_rows(&ranges)?,
+                .unwrap_or(restgres_request::MediaType::Json),
+            quality: 1000,
+        }],
+        _ => ranges,
     };
     let range_header = if *method == Method::GET {
         items_range(headers)
@@ -361,7 +358,7 @@ async fn read(
             relation: &pre.relation,
             query: &pre.params,
             range_header,
-            format,
+            accept: &accept,
             count: prefs.count,
             head: *method == Method::HEAD,
             max_rows: config.db_max_rows,

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use http::StatusCode;
 use restgres_config::{AppConfig, OpenApiMode};
 use restgres_db::TxRequest;
+use restgres_request::MediaType;
 use restgres_schema::SchemaCache;
 use std::collections::HashSet;
 
@@ -33,6 +34,22 @@ pub(crate) async fn root(
     parts: &http::request::Parts,
     pre: &Prelude,
 ) -> Result<Reply, ApiError> {
+    // PostgREST serves the document for application/openapi+json, application/json and */* (also when no
+    // Accept is given); anything else is 406 PGRST107.
+    let accept = crate::handler::header_values(&parts.headers, "accept")
+        .collect::<Vec<_>>()
+        .join(",");
+    let ranges = restgres_request::media::parse_accept(&accept);
+    let acceptable = ranges.is_empty()
+        || ranges
+            .iter()
+            .any(|r| matches!(r.media, MediaType::OpenApi | MediaType::Json | MediaType::Any));
+    if !acceptable {
+        return Err(restgres_plan::PlanError::NotAcceptable {
+            requested: ranges.iter().map(|r| r.media.mime()).collect(),
+        }
+        .into());
+    }
     if config.openapi_mode == OpenApiMode::Disabled {
         return Err(ApiError::OpenApiDisabled);
     }

@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use restgres_config::AppConfig;
 use restgres_db::{TxRequest, Verify, Violation};
 use restgres_plan::mutate::{plan_delete, plan_insert, plan_put, plan_update, WriteInput};
-use restgres_plan::negotiate::negotiate_rows;
+use restgres_plan::negotiate::{is_default_select, negotiate, single_column, Offer};
 use restgres_plan::{plan_returning, OutputFormat, ReadInput};
 use restgres_request::payload::{parse_payload, BodyFormat, Payload};
 use restgres_request::prefer::{CountPref, Handling, Resolution, ReturnPref, TxPref};
@@ -66,14 +66,11 @@ pub(crate) async fn write(
     let prefs = &pre.prefs;
     let ret = prefs.return_.unwrap_or(ReturnPref::Minimal);
     let representation = ret == ReturnPref::Representation;
-    let format = if representation {
-        let accept = header_values(&parts.headers, "accept")
+    let accept = media::parse_accept(
+        &header_values(&parts.headers, "accept")
             .collect::<Vec<_>>()
-            .join(",");
-        negotiate_rows(&media::parse_accept(&accept))?
-    } else {
-        OutputFormat::Json
-    };
+            .join(","),
+    );
 
     // The body: its keys decide the columns, unless `columns=` names them.
     let payload = if *method == Method::DELETE {
@@ -114,7 +111,7 @@ pub(crate) async fn write(
             relation: &pre.relation,
             query: &pre.params,
             range_header: None,
-            format,
+            accept: &accept,
             count: prefs.count,
             head: false,
             max_rows: None,
@@ -123,6 +120,24 @@ pub(crate) async fn write(
         },
     )?;
     let _ = legacy;
+    // As PostgREST, the Accept header is checked on every write; its representation only matters for
+    // return=representation.
+    let table = pre.cache.table(&pre.schema, &pre.relation);
+    let relation = table.map(|t| t.qualified_name());
+    let raw = single_column(&read, table);
+    let offer = Offer {
+        handlers: &pre.cache.media_handlers,
+        relation: relation.as_ref(),
+        function_media: None,
+        default_select: is_default_select(&read),
+        raw_column: raw.as_ref().map(|(c, b)| (c.as_str(), *b)),
+    };
+    let negotiated = negotiate(&accept, &offer)?;
+    let format = if representation {
+        negotiated
+    } else {
+        OutputFormat::Json
+    };
 
     let is_insert = *method == Method::POST;
     let strict = prefs.handling == Some(Handling::Strict);
@@ -138,7 +153,7 @@ pub(crate) async fn write(
     let main = restgres_sql::write::write_statement(&restgres_sql::write::WriteStatement {
         mutation: &mutation,
         read: &read,
-        format,
+        format: format.clone(),
         representation,
         location: is_insert && ret == ReturnPref::HeadersOnly,
         body: body_text,

@@ -43,6 +43,8 @@ fn routine(name: &str, volatility: Volatility, params: Vec<RoutineParam>) -> Rou
             is_setof: false,
             is_composite: false,
             is_composite_alias: false,
+            media_type: None,
+            media_binary: false,
         },
         volatility,
         settings: vec![],

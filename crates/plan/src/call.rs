@@ -1,5 +1,6 @@
 //! Function calls (`/rpc/name`): choosing the overload by argument names, and the read over its result.
 
+use crate::negotiate::{is_default_select, negotiate, single_column, Offer, OutputFormat};
 use crate::read::{plan_tree_on, ReadInput, ReadPlan};
 use crate::PlanError;
 use restgres_schema::{QualifiedName, Routine, RoutineParam, SchemaCache, Table, Volatility};
@@ -37,6 +38,8 @@ pub struct CallPlan {
     pub settings: Vec<(String, String)>,
     /// The read over the call's result (`select`, filters, `order`, range).
     pub read: ReadPlan,
+    /// The negotiated representation (builtin, the function's own media type, or an aggregate handler).
+    pub format: OutputFormat,
     pub legacy_names: Vec<(String, String)>,
 }
 
@@ -155,6 +158,25 @@ fn finish(
     let (mut read, legacy_names) = plan_tree_on(cache, table, input, true)?;
     read.from = QualifiedName::new("", CALL_SOURCE);
     read.columns_only = true;
+    let relation = cache.tables.contains_key(ret).then_some(ret);
+    let raw = if matches!(shape, CallShape::Scalar | CallShape::SetOfScalar) {
+        let bytea = ret.name == "bytea" && (ret.schema == "pg_catalog" || ret.schema.is_empty());
+        Some(("pgrst_scalar".to_string(), bytea))
+    } else {
+        single_column(&read, relation.and(Some(table)))
+    };
+    let offer = Offer {
+        handlers: &cache.media_handlers,
+        relation,
+        function_media: routine
+            .returns
+            .media_type
+            .as_deref()
+            .map(|m| (m, routine.returns.media_binary)),
+        default_select: is_default_select(&read),
+        raw_column: raw.as_ref().map(|(c, b)| (c.as_str(), *b)),
+    };
+    let format = negotiate(input.accept, &offer)?;
     Ok(CallPlan {
         function: routine.qualified_name(),
         args,
@@ -164,6 +186,7 @@ fn finish(
         volatility: routine.volatility,
         settings: routine.settings.clone(),
         read,
+        format,
         legacy_names,
     })
 }

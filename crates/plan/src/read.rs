@@ -1,13 +1,13 @@
 //! The read plan: what to select from which relation, with which conditions, order and range.
 
 use crate::cast::{parse_cast, CastType};
-use crate::negotiate::OutputFormat;
+use crate::negotiate::{is_default_select, negotiate, single_column, Offer, OutputFormat};
 use crate::PlanError;
 use restgres_request::prefer::CountPref;
 use restgres_request::range::{resolve_top_level_range, RangeBounds};
 use restgres_request::{
-    AggregateFn, Direction, Field, Filter, IsValue, JoinType, JsonStep, LogicOp, LogicTree, Nulls, Operation,
-    OrderTarget, QueryParams, RowRange, SelectItem,
+    AggregateFn, Direction, Field, Filter, IsValue, JoinType, JsonStep, LogicOp, LogicTree, MediaRange,
+    Nulls, Operation, OrderTarget, QueryParams, RowRange, SelectItem,
 };
 use restgres_schema::{QualifiedName, Relationship, SchemaCache, Table};
 use std::cell::Cell;
@@ -200,7 +200,8 @@ pub struct ReadInput<'a> {
     pub query: &'a QueryParams,
     /// The `Range` header's bounds (GET only), inverted ones included.
     pub range_header: Option<RangeBounds>,
-    pub format: OutputFormat,
+    /// The `Accept` header's ranges, by preference (empty: none given).
+    pub accept: &'a [MediaRange],
     pub count: Option<CountPref>,
     pub head: bool,
     pub max_rows: Option<i64>,
@@ -212,14 +213,25 @@ pub struct ReadInput<'a> {
 /// Resolves a read of a table or view.
 pub fn plan_read(cache: &SchemaCache, input: &ReadInput<'_>) -> Result<ReadRequest, PlanError> {
     let q = input.query;
-    let (mut plan, legacy_names) = plan_tree(cache, input, true)?;
+    let table = find_table(cache, input.schema, input.relation)?;
+    let (mut plan, legacy_names) = plan_tree_on(cache, table, input, true)?;
+    let relation = table.qualified_name();
+    let raw = single_column(&plan, Some(table));
+    let offer = Offer {
+        handlers: &cache.media_handlers,
+        relation: Some(&relation),
+        function_media: None,
+        default_select: is_default_select(&plan),
+        raw_column: raw.as_ref().map(|(c, b)| (c.as_str(), *b)),
+    };
+    let format = negotiate(input.accept, &offer)?;
     let top = q.ranges.iter().rev().find(|(p, _)| p.is_empty()).map(|(_, r)| *r);
     let requested = resolve_top_level_range(top, input.range_header)?;
     plan.range = requested.with_max_rows(input.max_rows);
 
     Ok(ReadRequest {
         plan,
-        format: input.format,
+        format,
         count: input.count,
         head: input.head,
         requested_range: requested,

@@ -5,7 +5,8 @@
 //! and columns by number where they repeat, and `decode` resolves them (see the comments in the SQL).
 
 use crate::model::{
-    Column, ComputedRelationship, ForeignKey, QualifiedName, RelationKind, Routine, SchemaCache, Table,
+    Column, ComputedRelationship, ForeignKey, MediaHandler, QualifiedName, RelationKind, Representation,
+    Routine, SchemaCache, Table,
 };
 use crate::views::top_level_targets;
 use serde::Deserialize;
@@ -139,11 +140,35 @@ pub fn decode(json: &str) -> Result<SchemaCache, DecodeError> {
         )
         .collect();
 
+    let media_handlers = raw
+        .media_handlers
+        .into_iter()
+        .map(
+            |(schema, name, t_schema, t_name, media_type, binary)| MediaHandler {
+                aggregate: QualifiedName::new(schema, name),
+                target: t_schema.zip(t_name).map(|(s, n)| QualifiedName::new(s, n)),
+                media_type,
+                binary,
+            },
+        )
+        .collect();
+    let representations = raw
+        .representations
+        .into_iter()
+        .map(|(source, target, schema, name)| Representation {
+            source,
+            target,
+            function: QualifiedName::new(schema, name),
+        })
+        .collect();
+
     let cache = SchemaCache {
         tables,
         foreign_keys,
         routines,
         computed_relationships,
+        media_handlers,
+        representations,
         relationship_index: Default::default(),
     };
     // Built here so that the first embed of a request does not pay for it.
@@ -422,6 +447,12 @@ struct RawDocument {
     /// from documents of older versions of the query.
     #[serde(default)]
     computed_relationships: Vec<(String, String, String, String, String, String, bool)>,
+    /// (aggregate schema, name, target schema, target name, media type, binary); no target: anyelement.
+    #[serde(default)]
+    media_handlers: Vec<(String, String, Option<String>, Option<String>, String, bool)>,
+    /// (source type, target type, function schema, function name)
+    #[serde(default)]
+    representations: Vec<(String, String, String, String)>,
 }
 
 /// A (type, modifier) pair some column uses.
@@ -1111,6 +1142,8 @@ mod tests {
             is_setof,
             is_composite,
             is_composite_alias: false,
+            media_type: None,
+            media_binary: false,
         };
 
         let add = cache.routine("api", "add").unwrap();

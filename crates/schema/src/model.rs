@@ -187,6 +187,13 @@ pub struct RoutineReturn {
     /// Whether the declared return type is a domain over a composite type (`type_name` is the composite).
     #[serde(default)]
     pub is_composite_alias: bool,
+    /// The media type when the function returns a domain named like one (`"text/html"`, `"*/*"`): the
+    /// function is that media type's handler for its own calls.
+    #[serde(default)]
+    pub media_type: Option<String>,
+    /// Whether that domain is over `bytea`.
+    #[serde(default)]
+    pub media_binary: bool,
 }
 
 /// A function callable as `/rpc/name` (procedures, aggregates, window and trigger functions excluded).
@@ -226,6 +233,26 @@ impl Routine {
     }
 }
 
+/// An aggregate returning a media-type domain, over `target`'s rows (`None`: any row, `anyelement`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaHandler {
+    pub aggregate: QualifiedName,
+    pub target: Option<QualifiedName>,
+    /// The domain's name, lower-cased: `text/csv`, `application/vnd.twkb`, `*/*`.
+    pub media_type: String,
+    /// The domain is over `bytea`.
+    pub binary: bool,
+}
+
+/// An implicit cast by `function` from `source` to `target`, one of them a domain and the other json or
+/// text (type names as `format_type` shows them, like `Column::nominal_type`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Representation {
+    pub source: String,
+    pub target: String,
+    pub function: QualifiedName,
+}
+
 /// A function PostgREST treats as a relationship ("computed relationship"): it takes one argument of
 /// `source`'s row type and returns `target`'s. Functions of any schema count, as in PostgREST; both relations
 /// are in the exposed schemas.
@@ -252,6 +279,13 @@ pub struct SchemaCache {
     /// Functions that define computed relationships, sorted by function name.
     #[serde(default)]
     pub computed_relationships: Vec<ComputedRelationship>,
+    /// User-defined aggregates that produce a media type for a relation's rows (PostgREST's media type
+    /// handlers for tables, views and functions returning their rows).
+    #[serde(default)]
+    pub media_handlers: Vec<MediaHandler>,
+    /// Domain representations: implicit casts between a domain and json or text, by function.
+    #[serde(default)]
+    pub representations: Vec<Representation>,
     /// The relationships of every relation, built from the fields above on first use (`decode` builds it
     /// right away); see `relationships`.
     #[serde(skip)]

@@ -201,6 +201,50 @@ other_relations AS (
     ) AS x(oid)
     WHERE x.oid NOT IN (SELECT oid FROM rels))
 ),
+-- Domains named like a media type (RFC 6838) or `*/*`: PostgREST's media type handlers. `binary`: the
+-- domain is over bytea (the body is sent as bytes, not text).
+media_types AS (
+  SELECT t.oid, lower(t.typname) AS media_type, COALESCE(b.base, t.typbasetype) = 'bytea'::regtype AS binary
+  FROM pg_type t
+  LEFT JOIN bases b ON b.oid = t.oid
+  WHERE t.typtype = 'd'
+    AND (t.typname ~* '^[A-Za-z0-9.-]+/[A-Za-z0-9.\+-]+$' OR t.typname = '*/*')
+),
+-- Aggregates in the exposed schemas that return a media-type domain and take one argument of a relation's
+-- row type (or anyelement): handlers for reads of that relation and of functions returning its rows.
+-- [aggregate schema, name, target schema, target name (null: anyelement), media type, binary]
+media_handlers AS (
+  SELECT json_agg(json_build_array(
+    s.nspname, p.proname,
+    CASE WHEN arg.oid <> 'anyelement'::regtype THEN arg_ns.nspname END,
+    CASE WHEN arg.oid <> 'anyelement'::regtype THEN arg.typname END,
+    m.media_type, m.binary
+  ) ORDER BY s.nspname, p.proname, p.oid) AS doc
+  FROM pg_proc p
+  JOIN schemas s ON s.oid = p.pronamespace
+  JOIN media_types m ON m.oid = p.prorettype
+  JOIN pg_type arg ON arg.oid = p.proargtypes[0]
+  JOIN pg_namespace arg_ns ON arg_ns.oid = arg.typnamespace
+  WHERE p.prokind = 'a' AND p.pronargs = 1
+    AND (arg.oid = 'anyelement'::regtype
+         OR EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = arg.typrelid AND c.relkind IN ('r', 'v', 'm', 'f', 'p')))
+),
+-- Domain representations: implicit casts by a function from a domain to json or text, or from json or text
+-- to a domain, whose function the caller may execute. [source type, target type, function schema, name]
+representations AS (
+  SELECT json_agg(json_build_array(
+    format_type(c.castsource, NULL), format_type(c.casttarget, NULL), fn_ns.nspname, fn.proname
+  ) ORDER BY c.oid) AS doc
+  FROM pg_cast c
+  JOIN pg_type src ON src.oid = c.castsource
+  JOIN pg_type dst ON dst.oid = c.casttarget
+  JOIN pg_proc fn ON fn.oid = c.castfunc
+  JOIN pg_namespace fn_ns ON fn_ns.oid = fn.pronamespace
+  WHERE c.castcontext = 'i' AND c.castmethod = 'f'
+    AND has_function_privilege(c.castfunc, 'execute')
+    AND ((src.typtype = 'd' AND c.casttarget IN ('json'::regtype, 'text'::regtype))
+      OR (dst.typtype = 'd' AND c.castsource IN ('json'::regtype, 'text'::regtype)))
+),
 procs AS (
   SELECT p.*, s.nspname
   FROM pg_proc p
@@ -225,7 +269,10 @@ routines AS (
       'is_setof', p.proretset,
       -- OUT, INOUT and TABLE parameters make the result composite.
       'is_composite', t.typtype = 'c' OR COALESCE(p.proargmodes::text[] && '{t,b,o}', false),
-      'is_composite_alias', t.typtype = 'c' AND rt.base IS NOT NULL
+      'is_composite_alias', t.typtype = 'c' AND rt.base IS NOT NULL,
+      -- A function returning a media-type domain handles that media type itself (PostgREST's handlers).
+      'media_type', (SELECT m.media_type FROM media_types m WHERE m.oid = p.prorettype AND NOT p.proretset),
+      'media_binary', COALESCE((SELECT m.binary FROM media_types m WHERE m.oid = p.prorettype), false)
     ),
     'volatility', CASE p.provolatile WHEN 'i' THEN 'immutable' WHEN 's' THEN 'stable' ELSE 'volatile' END,
     'settings', COALESCE((
@@ -286,6 +333,8 @@ SELECT json_build_object(
   'other_relations', COALESCE((SELECT doc FROM other_relations), '[]'::json),
   'views', COALESCE((SELECT doc FROM views), '[]'::json),
   'routines', COALESCE((SELECT doc FROM routines), '[]'::json),
-  'computed_relationships', COALESCE((SELECT doc FROM computed_relationships), '[]'::json)
+  'computed_relationships', COALESCE((SELECT doc FROM computed_relationships), '[]'::json),
+  'media_handlers', COALESCE((SELECT doc FROM media_handlers), '[]'::json),
+  'representations', COALESCE((SELECT doc FROM representations), '[]'::json)
 )::text
 ) END

@@ -12,21 +12,23 @@ pub fn call_statement(call: &CallPlan, req: &ReadRequest, args: &str) -> Stateme
     call_cte(&mut sql, call, args);
     sql.push(", ");
     let body = if req.head {
-        "''::text"
+        "''::text".to_string()
     } else {
-        match (call.shape, req.format) {
-            (CallShape::Void, _) => "''::text",
+        match (call.shape, &req.format) {
+            (CallShape::Void, _) => "''::text".to_string(),
+            // Raw and custom outputs of scalars are built by body_expr from pgrst_scalar.
+            (_, OutputFormat::Raw(_) | OutputFormat::Custom(_)) => body_expr(&req.format, false),
             (CallShape::Scalar, _) | (CallShape::SetOfScalar, OutputFormat::Object { .. }) => {
-                "coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null')"
+                "coalesce(json_agg(_postgrest_t.pgrst_scalar)->0, 'null')".to_string()
             }
-            (CallShape::SetOfScalar, _) => "coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]')",
+            (CallShape::SetOfScalar, _) => "coalesce(json_agg(_postgrest_t.pgrst_scalar), '[]')".to_string(),
             (CallShape::SingleComposite, OutputFormat::Json | OutputFormat::Array { .. }) => {
-                "coalesce(json_agg(_postgrest_t)->0, 'null')"
+                "coalesce(json_agg(_postgrest_t)->0, 'null')".to_string()
             }
-            _ => body_expr(req.format, false),
+            _ => body_expr(&req.format, false),
         }
     };
-    main_statement(sql, req, body)
+    main_statement(sql, req, &body)
 }
 
 /// `EXPLAIN (FORMAT JSON)` of counting the call's rows after the request's filters (`count=planned`); the

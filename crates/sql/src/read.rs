@@ -2,6 +2,7 @@
 
 use crate::builder::{array_literal, quote_ident, quote_qualified, Sql, Statement};
 use restgres_plan::cast::CastType;
+use restgres_plan::negotiate::CustomOutput;
 use restgres_plan::{EmbedPlan, OutputFormat, PCondition, PField, POrder, PSelect, ReadPlan, ReadRequest};
 use restgres_request::prefer::CountPref;
 use restgres_request::{
@@ -23,7 +24,7 @@ pub const READ_COLUMNS: [&str; 5] = [
 pub fn read_statement(req: &ReadRequest) -> Statement {
     let mut sql = Sql::default();
     sql.push("WITH ");
-    main_statement(sql, req, body_expr(req.format, req.head))
+    main_statement(sql, req, &body_expr(&req.format, req.head))
 }
 
 /// `pgrst_source AS (...) [, pgrst_source_count AS (...)] SELECT <standard columns>`, after `WITH ` (and any
@@ -73,10 +74,49 @@ pub fn count_plan_statement(plan: &ReadPlan) -> Statement {
     sql.finish()
 }
 
-pub(crate) fn body_expr(format: OutputFormat, head: bool) -> &'static str {
+/// The body of a representation, aggregated over `_postgrest_t` (the page's rows).
+pub(crate) fn body_expr(format: &OutputFormat, head: bool) -> String {
     if head {
-        return "''::text";
+        return "''::text".to_string();
     }
+    match format {
+        OutputFormat::GeoJson => "json_build_object('type', 'FeatureCollection', 'features', \
+             coalesce(json_agg(ST_AsGeoJSON(_postgrest_t)::json), '[]'))"
+            .to_string(),
+        OutputFormat::Raw(raw) => {
+            let col = format!("_postgrest_t.{}", quote_ident(&raw.column));
+            if raw.binary {
+                format!("coalesce(string_agg({col}, ''::bytea), ''::bytea)")
+            } else {
+                format!("coalesce(string_agg({col}::text, ''), '')")
+            }
+        }
+        OutputFormat::Custom(c) => custom_body(c, "_postgrest_t.pgrst_scalar"),
+        builtin => builtin_body(builtin).to_string(),
+    }
+}
+
+/// A handler's body: its aggregate over the rows (cast to its row type), or the function's own result
+/// (`scalar`), as bytes or text.
+pub(crate) fn custom_body(c: &CustomOutput, scalar: &str) -> String {
+    let (cast, empty) = if c.binary {
+        ("bytea", "''::bytea")
+    } else {
+        ("text", "''")
+    };
+    let value = match (&c.aggregate, &c.target) {
+        (Some(agg), Some(target)) => format!(
+            "{}(_postgrest_t::{})",
+            quote_qualified(agg),
+            quote_qualified(target)
+        ),
+        (Some(agg), None) => format!("{}(_postgrest_t)", quote_qualified(agg)),
+        (None, _) => format!("(array_agg({scalar}))[1]"),
+    };
+    format!("coalesce(({value})::{cast}, {empty})")
+}
+
+fn builtin_body(format: &OutputFormat) -> &'static str {
     match format {
         OutputFormat::Json
         | OutputFormat::Array {
@@ -96,6 +136,8 @@ pub(crate) fn body_expr(format: OutputFormat, head: bool) -> &'static str {
              (SELECT row_to_json(hh) AS r FROM pgrst_source AS hh LIMIT 1) s) a) || '\n' || \
              coalesce(string_agg(substring(_postgrest_t::text, 2, length(_postgrest_t::text) - 2), '\n'), '')"
         }
+        // Handled by body_expr.
+        OutputFormat::GeoJson | OutputFormat::Raw(_) | OutputFormat::Custom(_) => "''::text",
     }
 }
 

@@ -58,12 +58,12 @@ pub fn write_statement(w: &WriteStatement<'_>) -> Statement {
     sql.push("), pgrst_source AS (");
     select_query(&mut sql, w.read, true);
     sql.push(") SELECT null::bigint AS total_result_set, pg_catalog.count(_postgrest_t) AS page_total, ");
-    sql.push(if w.representation {
-        body_expr(w.format, false)
+    let body = if w.representation {
+        body_expr(&w.format, false)
     } else {
-        "''::text"
-    })
-    .push(" AS body, ");
+        "''::text".to_string()
+    };
+    sql.push(&body).push(" AS body, ");
     sql.push("nullif(current_setting('response.headers', true), '') AS response_headers, ");
     sql.push("nullif(current_setting('response.status', true), '') AS response_status, ");
     if w.location && !m.primary_key.is_empty() {

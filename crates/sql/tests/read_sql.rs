@@ -60,6 +60,11 @@ const DEFAULT: Opts = Opts {
 
 fn plan(query: &str, o: Opts) -> restgres_plan::ReadRequest {
     let params = parse_query_string(query).expect("query parses");
+    // The format is asked for as the Accept header would.
+    let accept = [restgres_request::MediaRange {
+        media: o.format.media_type(),
+        quality: 1000,
+    }];
     plan_read(
         &cache(),
         &ReadInput {
@@ -67,7 +72,7 @@ fn plan(query: &str, o: Opts) -> restgres_plan::ReadRequest {
             relation: "items",
             query: &params,
             range_header: None,
-            format: o.format,
+            accept: &accept,
             count: o.count,
             head: o.head,
             max_rows: o.max_rows,
