@@ -104,7 +104,7 @@ pub(crate) async fn write(
         Method::PATCH => plan_update(&pre.cache, &input)?,
         _ => plan_delete(&pre.cache, &input)?,
     };
-    let (read, legacy) = plan_returning(
+    let (mut read, legacy) = plan_returning(
         &pre.cache,
         &ReadInput {
             schema: &pre.schema,
@@ -133,6 +133,9 @@ pub(crate) async fn write(
         raw_column: raw.as_ref().map(|(c, b)| (c.as_str(), *b)),
     };
     let negotiated = negotiate(&accept, &offer)?;
+    if let Some(t) = table {
+        restgres_plan::apply_representations(&pre.cache, &mut read, t, negotiated.is_json());
+    }
     let format = if representation {
         negotiated
     } else {

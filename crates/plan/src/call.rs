@@ -177,6 +177,9 @@ fn finish(
         raw_column: raw.as_ref().map(|(c, b)| (c.as_str(), *b)),
     };
     let format = negotiate(input.accept, &offer)?;
+    if relation.is_some() {
+        crate::read::apply_representations(cache, &mut read, table, format.is_json());
+    }
     Ok(CallPlan {
         function: routine.qualified_name(),
         args,

@@ -1,6 +1,6 @@
 //! Write plans: INSERT (with upserts), UPDATE and DELETE on a table or view, from the body's keys and filters.
 
-use crate::read::{find_table, plan_filter, plan_logic, PCondition};
+use crate::read::{filter_representations, find_table, plan_filter, plan_logic, PCondition};
 use crate::PlanError;
 use restgres_request::prefer::Resolution;
 use restgres_request::{Operation, Operator, QueryParams};
@@ -13,6 +13,9 @@ pub struct WriteColumn {
     pub name: String,
     pub sql_type: String,
     pub default: Option<String>,
+    /// Domain representation for the body: the function turning the JSON value into the column's domain
+    /// (the body column is then read as `json`).
+    pub input_fn: Option<QualifiedName>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +61,7 @@ pub struct WriteInput<'a> {
 
 pub fn plan_insert(cache: &SchemaCache, input: &WriteInput<'_>) -> Result<MutatePlan, PlanError> {
     let table = find_table(cache, input.schema, input.relation)?;
-    let columns = write_columns(table, input)?;
+    let columns = write_columns(cache, table, input)?;
     let on_conflict = match input.resolution {
         None => None,
         Some(r) => {
@@ -136,9 +139,9 @@ pub fn plan_update(cache: &SchemaCache, input: &WriteInput<'_>) -> Result<Mutate
     Ok(MutatePlan {
         kind: MutationKind::Update,
         table: table.qualified_name(),
-        columns: write_columns(table, input)?,
+        columns: write_columns(cache, table, input)?,
         body_is_object: input.body_is_object,
-        conditions: root_conditions(table, input.query),
+        conditions: root_conditions(cache, table, input.query),
         primary_key: sorted_pk(table),
         table_columns: table.columns.iter().map(|c| c.name.clone()).collect(),
         is_table: matches!(table.kind, RelationKind::Table | RelationKind::PartitionedTable),
@@ -152,7 +155,7 @@ pub fn plan_delete(cache: &SchemaCache, input: &WriteInput<'_>) -> Result<Mutate
         table: table.qualified_name(),
         columns: Vec::new(),
         body_is_object: true,
-        conditions: root_conditions(table, input.query),
+        conditions: root_conditions(cache, table, input.query),
         primary_key: sorted_pk(table),
         table_columns: table.columns.iter().map(|c| c.name.clone()).collect(),
         is_table: matches!(table.kind, RelationKind::Table | RelationKind::PartitionedTable),
@@ -166,7 +169,11 @@ fn sorted_pk(table: &Table) -> Vec<String> {
 }
 
 /// The body's keys resolved to columns; a key that is not a column is PGRST204.
-fn write_columns(table: &Table, input: &WriteInput<'_>) -> Result<Vec<WriteColumn>, PlanError> {
+fn write_columns(
+    cache: &SchemaCache,
+    table: &Table,
+    input: &WriteInput<'_>,
+) -> Result<Vec<WriteColumn>, PlanError> {
     input
         .keys
         .iter()
@@ -178,6 +185,7 @@ fn write_columns(table: &Table, input: &WriteInput<'_>) -> Result<Vec<WriteColum
             Ok(WriteColumn {
                 name: c.name.clone(),
                 sql_type: c.data_type.clone(),
+                input_fn: cache.representation("json", &c.nominal_type).cloned(),
                 default: if input.missing_default {
                     c.default.clone()
                 } else {
@@ -189,7 +197,7 @@ fn write_columns(table: &Table, input: &WriteInput<'_>) -> Result<Vec<WriteColum
 }
 
 /// The top level's filters and logic trees, which select the rows an UPDATE or DELETE changes.
-fn root_conditions(table: &Table, q: &QueryParams) -> Vec<PCondition> {
+fn root_conditions(cache: &SchemaCache, table: &Table, q: &QueryParams) -> Vec<PCondition> {
     let mut out: Vec<PCondition> = q
         .filters
         .iter()
@@ -202,5 +210,6 @@ fn root_conditions(table: &Table, q: &QueryParams) -> Vec<PCondition> {
             .filter(|(p, _)| p.is_empty())
             .map(|(_, t)| plan_logic(table, t)),
     );
+    filter_representations(cache, table, &mut out);
     out
 }

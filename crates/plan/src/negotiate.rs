@@ -54,6 +54,14 @@ pub struct CustomOutput {
 }
 
 impl OutputFormat {
+    /// Whether the body is JSON built from the rows (where domain representations apply).
+    pub fn is_json(&self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Json | OutputFormat::Array { .. } | OutputFormat::Object { .. }
+        )
+    }
+
     pub fn media_type(&self) -> MediaType {
         match self {
             OutputFormat::Json => MediaType::Json,

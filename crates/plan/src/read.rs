@@ -19,6 +19,10 @@ pub struct PField {
     pub json_path: Vec<JsonStep>,
     /// Arrows on a composite or array column go through `to_jsonb(col)` as in PostgREST.
     pub to_jsonb: bool,
+    /// Domain representation for output: the function turning the column's domain into json.
+    pub output_fn: Option<QualifiedName>,
+    /// Domain representation for filters: the function turning a text value into the column's domain.
+    pub input_fn: Option<QualifiedName>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,6 +229,7 @@ pub fn plan_read(cache: &SchemaCache, input: &ReadInput<'_>) -> Result<ReadReque
         raw_column: raw.as_ref().map(|(c, b)| (c.as_str(), *b)),
     };
     let format = negotiate(input.accept, &offer)?;
+    apply_representations(cache, &mut plan, table, format.is_json());
     let top = q.ranges.iter().rev().find(|(p, _)| p.is_empty()).map(|(_, r)| *r);
     let requested = resolve_top_level_range(top, input.range_header)?;
     plan.range = requested.with_max_rows(input.max_rows);
@@ -238,6 +243,84 @@ pub fn plan_read(cache: &SchemaCache, input: &ReadInput<'_>) -> Result<ReadReque
         max_rows: input.max_rows,
         legacy_names,
     })
+}
+
+/// Applies domain representations to a planned tree (PostgREST's implicit casts by function between a
+/// domain and json or text): filter values on a domain column go through its text→domain function, and, for
+/// JSON output, the domain columns a level selects through its domain→json function (`*` is expanded to
+/// the columns for that). Levels with aggregates are left alone, as in PostgREST.
+pub fn apply_representations(cache: &SchemaCache, plan: &mut ReadPlan, table: &Table, json_output: bool) {
+    if cache.representations.is_empty() {
+        return;
+    }
+    filter_representations(cache, table, &mut plan.conditions);
+    if json_output && !plan.has_aggregates() {
+        let to_json = |name: &str| {
+            table
+                .column(name)
+                .and_then(|c| cache.representation(&c.nominal_type, "json"))
+                .cloned()
+        };
+        if table.columns.iter().any(|c| to_json(&c.name).is_some()) {
+            let mut select = Vec::with_capacity(plan.select.len());
+            for item in std::mem::take(&mut plan.select) {
+                match item {
+                    PSelect::Star => select.extend(table.columns.iter().map(|c| PSelect::Column {
+                        field: PField {
+                            column: c.name.clone(),
+                            json_path: Vec::new(),
+                            to_jsonb: false,
+                            output_fn: None,
+                            input_fn: None,
+                        },
+                        cast: None,
+                        aggregate: None,
+                        aggregate_cast: None,
+                        alias: None,
+                    })),
+                    other => select.push(other),
+                }
+            }
+            for item in &mut select {
+                if let PSelect::Column {
+                    field,
+                    cast: None,
+                    aggregate: None,
+                    alias,
+                    ..
+                } = item
+                {
+                    if field.json_path.is_empty() {
+                        if let Some(f) = to_json(&field.column) {
+                            field.output_fn = Some(f);
+                            alias.get_or_insert_with(|| field.column.clone());
+                        }
+                    }
+                }
+            }
+            plan.select = select;
+        }
+    }
+    for e in &mut plan.embeds {
+        if let Some(target) = cache.tables.get(&e.relationship.target) {
+            apply_representations(cache, &mut e.plan, target, json_output);
+        }
+    }
+}
+
+/// The text→domain representations of filter values on `table`'s domain columns.
+pub fn filter_representations(cache: &SchemaCache, table: &Table, conditions: &mut [PCondition]) {
+    for c in conditions {
+        match c {
+            PCondition::Filter { field, .. } if field.json_path.is_empty() => {
+                if let Some(col) = table.column(&field.column) {
+                    field.input_fn = cache.representation("text", &col.nominal_type).cloned();
+                }
+            }
+            PCondition::Tree { children, .. } => filter_representations(cache, table, children),
+            _ => {}
+        }
+    }
 }
 
 /// The read over the rows a write returns (`Prefer: return=representation`): `select`, embeds and `order`
@@ -751,6 +834,8 @@ fn plan_field(table: &Table, field: &Field) -> PField {
         column: field.name.clone(),
         json_path: field.json_path.clone(),
         to_jsonb,
+        output_fn: None,
+        input_fn: None,
     }
 }
 

@@ -6,6 +6,8 @@
 
 #[path = "http_suite/cases.rs"]
 mod cases;
+#[path = "http_suite/clients.rs"]
+mod clients;
 #[path = "http_suite/db.rs"]
 mod db;
 #[path = "http_suite/lifecycle.rs"]
@@ -43,6 +45,7 @@ fn cases_dir() -> PathBuf {
 fn trials() -> Vec<Trial> {
     let mut trials = self_checks();
     trials.extend(lifecycle::trials());
+    trials.extend(clients::trials());
     let dir = cases_dir();
     let files = cases::find_case_files(&dir);
     let count = files.as_ref().map_or(0, Vec::len);

@@ -447,13 +447,15 @@ struct RawDocument {
     /// from documents of older versions of the query.
     #[serde(default)]
     computed_relationships: Vec<(String, String, String, String, String, String, bool)>,
-    /// (aggregate schema, name, target schema, target name, media type, binary); no target: anyelement.
     #[serde(default)]
-    media_handlers: Vec<(String, String, Option<String>, Option<String>, String, bool)>,
+    media_handlers: Vec<RawMediaHandler>,
     /// (source type, target type, function schema, function name)
     #[serde(default)]
     representations: Vec<(String, String, String, String)>,
 }
+
+/// (aggregate schema, name, target schema, target name, media type, binary); no target: anyelement.
+type RawMediaHandler = (String, String, Option<String>, Option<String>, String, bool);
 
 /// A (type, modifier) pair some column uses.
 #[derive(Deserialize)]

@@ -297,6 +297,15 @@ impl SchemaCache {
         self.tables.get(&QualifiedName::new(schema, name))
     }
 
+    /// The function of the domain representation from `source` to `target` (type names as
+    /// `Column::nominal_type`), if one is declared.
+    pub fn representation(&self, source: &str, target: &str) -> Option<&QualifiedName> {
+        self.representations
+            .iter()
+            .find(|r| r.source == source && r.target == target)
+            .map(|r| &r.function)
+    }
+
     /// The overloads of `schema.name`, fewest parameters first.
     pub fn routine(&self, schema: &str, name: &str) -> Option<&[Routine]> {
         self.routines

@@ -657,6 +657,16 @@ fn with_cast(sql: &mut Sql, cast: Option<&CastType>, inner: impl FnOnce(&mut Sql
 }
 
 fn field_expr(sql: &mut Sql, from: &str, field: &PField) {
+    if let Some(f) = &field.output_fn {
+        // A domain representation: the function is catalog text.
+        sql.push(&quote_qualified(f))
+            .push("(")
+            .push(from)
+            .push(".")
+            .ident(&field.column)
+            .push(")");
+        return;
+    }
     if field.to_jsonb {
         sql.push("to_jsonb(")
             .push(from)
@@ -765,9 +775,16 @@ fn filter(sql: &mut Sql, from: &str, field: &PField, operation: &Operation, to_t
             field_expr(sql, from, field);
             sql.push(" ").push(operator_sql(*op)).push(" ");
             match quantifier {
-                None => {
-                    sql.param(value.as_str());
-                }
+                None => match &field.input_fn {
+                    // A domain representation reads the value as text.
+                    Some(f) => {
+                        sql.push(&quote_qualified(f)).push("(");
+                        sql.param(value.as_str()).push("::text)");
+                    }
+                    None => {
+                        sql.param(value.as_str());
+                    }
+                },
                 Some(q) => {
                     sql.push(match q {
                         Quantifier::Any => "ANY(",
@@ -781,6 +798,11 @@ fn filter(sql: &mut Sql, from: &str, field: &PField, operation: &Operation, to_t
             field_expr(sql, from, field);
             if values.is_empty() || (values.len() == 1 && values[0].is_empty()) {
                 sql.push(" = ANY('{}')");
+            } else if let Some(f) = &field.input_fn {
+                sql.push(" = ANY(ARRAY(SELECT ")
+                    .push(&quote_qualified(f))
+                    .push("(pgrst_v) FROM unnest(");
+                sql.param(array_literal(values)).push("::text[]) AS pgrst_v))");
             } else {
                 sql.push(" = ANY(").param(array_literal(values)).push(")");
             }

@@ -98,8 +98,10 @@ fn body_source(sql: &mut Sql, m: &MutatePlan, body: &str, single: bool) {
             if i > 0 {
                 sql.push(", ");
             }
-            // The type is catalog text (format_type), never request text.
-            sql.ident(&c.name).push(" ").push(&c.sql_type);
+            // The type is catalog text (format_type), never request text; a domain representation reads the
+            // JSON value and converts it below.
+            let ty = if c.input_fn.is_some() { "json" } else { &c.sql_type };
+            sql.ident(&c.name).push(" ").push(ty);
         }
         sql.push(")");
     };
@@ -124,6 +126,15 @@ fn body_source(sql: &mut Sql, m: &MutatePlan, body: &str, single: bool) {
         sql.push("json_to_recordset(").param(body).push("::json)");
     }
     typed(sql);
+}
+
+/// A body column's value, through its domain representation when there is one.
+fn body_value(c: &WriteColumn) -> String {
+    let col = format!("\"pgrst_body\".{}", quote_ident(&c.name));
+    match &c.input_fn {
+        Some(f) => format!("{}({col})", quote_qualified(f)),
+        None => col,
+    }
 }
 
 /// `jsonb_build_object('col', <default>, ...)` of the columns that have defaults.
@@ -161,7 +172,7 @@ fn insert(sql: &mut Sql, m: &MutatePlan, on_conflict: Option<&(Resolution, Vec<S
     } else {
         let cols: Vec<String> = m.columns.iter().map(|c| quote_ident(&c.name)).collect();
         sql.push("(").push(&cols.join(", ")).push(") SELECT ");
-        let body_cols: Vec<String> = cols.iter().map(|c| format!("\"pgrst_body\".{c}")).collect();
+        let body_cols: Vec<String> = m.columns.iter().map(body_value).collect();
         sql.push(&body_cols.join(", ")).push(" FROM ");
         body_source(sql, m, body, false);
         // PUT: the body's row must be the one the URL names.
@@ -206,7 +217,7 @@ fn update(sql: &mut Sql, m: &MutatePlan, body: &str) -> bool {
     let sets: Vec<String> = m
         .columns
         .iter()
-        .map(|c| format!("{0} = \"pgrst_body\".{0}", quote_ident(&c.name)))
+        .map(|c| format!("{} = {}", quote_ident(&c.name), body_value(c)))
         .collect();
     sql.push(&sets.join(", ")).push(" FROM (SELECT * FROM ");
     body_source(sql, m, body, true);
