@@ -1,8 +1,8 @@
 //! `/rpc/name`: calling a function with arguments from the body (POST) or the query string (GET, HEAD).
 
 use crate::handler::{
-    content_location_for, content_profile, header_values, items_range, preference_applied, run, tx_base_with,
-    Applied, Prelude,
+    accept_and_plan, content_location_for, content_profile, explain, items_range, preference_applied, run,
+    tx_base_with, Applied, Prelude,
 };
 use crate::response::{read_reply, ReadHeaders, Reply};
 use crate::{ApiError, AppState};
@@ -37,10 +37,7 @@ pub(crate) async fn call(
         ),
         None => arguments(is_post, &body, &pre.params.params)?,
     };
-    let accept = header_values(&parts.headers, "accept")
-        .collect::<Vec<_>>()
-        .join(",");
-    let accept = media::parse_accept(&accept);
+    let (plan_media, accept) = accept_and_plan(config, &parts.headers);
     let range_header = if *method == Method::GET {
         items_range(&parts.headers)
     } else {
@@ -96,12 +93,18 @@ pub(crate) async fn call(
         pre_request: base.pre_request,
         count_plan: matches!(count, Some(CountPref::Planned | CountPref::Estimated))
             .then(|| restgres_sql::call::call_count_plan_statement(&call, &args)),
-        main: restgres_sql::call::call_statement(&call, &req, &args),
+        main: match &plan_media {
+            Some(m) => explain(restgres_sql::call::call_statement(&call, &req, &args), m),
+            None => restgres_sql::call::call_statement(&call, &req, &args),
+        },
         end: base.end,
-        explain: false,
+        explain: plan_media.is_some(),
         verify: None,
     };
     let outcome = run(state, config, tx, pre).await?;
+    if let Some(m) = plan_media {
+        return Ok(crate::handler::plan_reply(outcome, &m));
+    }
     let applied = preference_applied(&Applied {
         count: prefs.count,
         tx: base.tx_applied,

@@ -324,27 +324,7 @@ async fn read(
     let method = &parts.method;
     let headers = &parts.headers;
     let prefs = &pre.prefs;
-    let accept = header_values(headers, "accept").collect::<Vec<_>>().join(",");
-    let ranges = media::parse_accept(&accept);
-    // `application/vnd.pgrst.plan`: the EXPLAIN of the statement that would run (db-plan-enabled).
-    let plan_media = match ranges.iter().find(|r| r.quality > 0) {
-        Some(media::MediaRange {
-            media: plan @ restgres_request::MediaType::Plan { .. },
-            ..
-        }) if config.db_plan_enabled => Some(plan.clone()),
-        _ => None,
-    };
-    // The plan's `for=` media type is negotiated as if it were the Accept header.
-    let accept = match &plan_media {
-        Some(restgres_request::MediaType::Plan { for_media, .. }) => vec![media::MediaRange {
-            media: for_media
-                .as_deref()
-                .cloned()
-                .unwrap_or(restgres_request::MediaType::Json),
-            quality: 1000,
-        }],
-        _ => ranges,
-    };
+    let (plan_media, accept) = accept_and_plan(config, headers);
     let range_header = if *method == Method::GET {
         items_range(headers)
     } else {
@@ -386,11 +366,7 @@ async fn read(
     };
     let outcome = run(state, config, tx, pre).await?;
     if let Some(m) = plan_media {
-        return Ok(Reply {
-            status: http::StatusCode::OK,
-            headers: vec![(http::header::CONTENT_TYPE.to_string(), m.content_type())],
-            body: bytes::Bytes::from(outcome.body),
-        });
+        return Ok(plan_reply(outcome, &m));
     }
 
     let total = match read.count {
@@ -422,7 +398,46 @@ async fn read(
 
 /// `EXPLAIN (FORMAT JSON|TEXT, <options>) <statement>`; the options are the known ones PostgREST accepts,
 /// written from constants.
-fn explain(
+/// The `Accept` ranges to negotiate, and the `application/vnd.pgrst.plan` media type when the client asks
+/// for the statement's EXPLAIN (db-plan-enabled): then the plan's `for=` type is negotiated as if it were
+/// the Accept header.
+pub(crate) fn accept_and_plan(
+    config: &AppConfig,
+    headers: &HeaderMap,
+) -> (Option<restgres_request::MediaType>, Vec<media::MediaRange>) {
+    let accept = header_values(headers, "accept").collect::<Vec<_>>().join(",");
+    let ranges = media::parse_accept(&accept);
+    let plan_media = match ranges.iter().find(|r| r.quality > 0) {
+        Some(media::MediaRange {
+            media: plan @ restgres_request::MediaType::Plan { .. },
+            ..
+        }) if config.db_plan_enabled => Some(plan.clone()),
+        _ => None,
+    };
+    let accept = match &plan_media {
+        Some(restgres_request::MediaType::Plan { for_media, .. }) => vec![media::MediaRange {
+            media: for_media
+                .as_deref()
+                .cloned()
+                .unwrap_or(restgres_request::MediaType::Json),
+            quality: 1000,
+        }],
+        _ => ranges,
+    };
+    (plan_media, accept)
+}
+
+/// The response carrying an EXPLAIN's output.
+pub(crate) fn plan_reply(outcome: restgres_db::DbOutcome, media: &restgres_request::MediaType) -> Reply {
+    Reply {
+        status: http::StatusCode::OK,
+        headers: vec![(http::header::CONTENT_TYPE.to_string(), media.content_type())],
+        body: bytes::Bytes::from(outcome.body),
+    }
+}
+
+/// The statement wrapped in `EXPLAIN` with the plan media type's format and options.
+pub(crate) fn explain(
     statement: restgres_sql::Statement,
     media: &restgres_request::MediaType,
 ) -> restgres_sql::Statement {

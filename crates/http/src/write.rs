@@ -1,6 +1,6 @@
 //! POST, PATCH and DELETE on tables and views: body, plan, one transaction, PostgREST's write responses.
 
-use crate::handler::{content_profile, header_values, preference_applied, run, tx_base, Applied, Prelude};
+use crate::handler::{content_profile, preference_applied, run, tx_base, Applied, Prelude};
 use crate::response::Reply;
 use crate::{ApiError, AppState};
 use bytes::Bytes;
@@ -66,11 +66,7 @@ pub(crate) async fn write(
     let prefs = &pre.prefs;
     let ret = prefs.return_.unwrap_or(ReturnPref::Minimal);
     let representation = ret == ReturnPref::Representation;
-    let accept = media::parse_accept(
-        &header_values(&parts.headers, "accept")
-            .collect::<Vec<_>>()
-            .join(","),
-    );
+    let (plan_media, accept) = crate::handler::accept_and_plan(config, &parts.headers);
 
     // The body: its keys decide the columns, unless `columns=` names them.
     let payload = if *method == Method::DELETE {
@@ -168,16 +164,22 @@ pub(crate) async fn write(
         settings: base.settings,
         pre_request: base.pre_request,
         count_plan: None,
-        main,
+        main: match &plan_media {
+            Some(m) => crate::handler::explain(main, m),
+            None => main,
+        },
         end: base.end,
-        explain: false,
-        verify: (max_affected.is_some() || singular || put).then_some(Verify {
+        explain: plan_media.is_some(),
+        verify: (plan_media.is_none() && (max_affected.is_some() || singular || put)).then_some(Verify {
             max_affected,
             singular,
             put,
         }),
     };
     let mut outcome = run(state, config, tx, pre).await?;
+    if let Some(m) = plan_media {
+        return Ok(crate::handler::plan_reply(outcome, &m));
+    }
     match outcome.violation {
         Some(Violation::MaxAffected { affected }) => return Err(ApiError::MaxAffected { affected }),
         Some(Violation::Singular { rows }) => return Err(ApiError::Singularity { rows }),
