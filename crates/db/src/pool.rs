@@ -12,6 +12,8 @@ const STATEMENT_CACHE_MAX: usize = 1000;
 pub struct PgConn {
     pub client: Client,
     statements: HashMap<String, Statement>,
+    /// The pool's schema generation these statements were prepared under.
+    generation: u64,
 }
 
 impl PgConn {
@@ -48,6 +50,7 @@ impl bb8::ManageConnection for Manager {
             }
         });
         Ok(PgConn {
+            generation: 0,
             client,
             statements: HashMap::new(),
         })
@@ -77,6 +80,8 @@ pub struct PoolSettings {
 pub struct Pool {
     inner: bb8::Pool<Manager>,
     pub(crate) prepared: bool,
+    /// Bumped after every schema reload: a connection that saw an older one forgets its prepared statements.
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 pub type PooledConn = bb8::PooledConnection<'static, Manager>;
@@ -98,15 +103,28 @@ impl Pool {
         Pool {
             inner,
             prepared: settings.prepared_statements,
+            generation: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
         }
+    }
+
+    /// Marks every prepared statement as stale (after a schema reload); each connection drops its own at its
+    /// next checkout.
+    pub fn invalidate_statements(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 
     /// Takes a connection, or PGRST003 when none is free within the acquisition timeout.
     pub async fn get(&self) -> Result<PooledConn, DbError> {
-        self.inner.get_owned().await.map_err(|e| match e {
+        let mut conn = self.inner.get_owned().await.map_err(|e| match e {
             bb8::RunError::TimedOut => DbError::PoolTimeout,
             bb8::RunError::User(e) => DbError::Connection(e.to_string()),
-        })
+        })?;
+        let current = self.generation.load(std::sync::atomic::Ordering::Acquire);
+        if conn.generation != current {
+            conn.clear_statements();
+            conn.generation = current;
+        }
+        Ok(conn)
     }
 
     /// (connections, idle connections)

@@ -52,6 +52,8 @@ impl AppState {
         let n = cache.tables.len();
         self.schema.store(Some(Arc::new(cache)));
         self.role_settings.store(Arc::new(roles));
+        // Statements prepared against the old schema may describe old row shapes.
+        self.pool.invalidate_statements();
         Ok((n, started.elapsed()))
     }
 }

@@ -2,5 +2,6 @@
 
 pub mod cli;
 pub mod demo;
+pub mod listener;
 pub mod server;
 pub mod tempcluster;

@@ -98,10 +98,31 @@ fn run(config: AppConfig, banner: Option<&dyn Fn(std::net::SocketAddr) -> String
         if let Some(b) = banner {
             println!("{}", b(running.addr));
         }
+        let reloads = reload_on_sigusr1(running.state.clone());
         wait_for_signal().await;
+        reloads.abort();
         tracing::info!("Shutting down: finishing in-flight requests");
         running.shutdown().await;
         ExitCode::SUCCESS
+    })
+}
+
+/// SIGUSR1 reloads the schema cache, as in PostgREST (the old cache serves until the new one is ready).
+fn reload_on_sigusr1(state: std::sync::Arc<restgres_http::AppState>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut usr1) = signal(SignalKind::user_defined1()) else {
+            return;
+        };
+        while usr1.recv().await.is_some() {
+            match state.reload_schema().await {
+                Ok((_, took)) => tracing::info!(
+                    "Schema cache reloaded in {:.1} milliseconds",
+                    took.as_secs_f64() * 1000.0
+                ),
+                Err(e) => tracing::error!("Failed to reload the schema cache: {e}"),
+            }
+        }
     })
 }
 

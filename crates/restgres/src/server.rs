@@ -31,6 +31,7 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<()>,
     loader: JoinHandle<()>,
+    listener: Option<JoinHandle<()>>,
 }
 
 /// Parses a PostgREST-format configuration text (no environment), for tests and the demo.
@@ -46,6 +47,7 @@ pub async fn start(config: AppConfig) -> Result<Running, StartError> {
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let conn = restgres_db::connect::connection_config(&config.db_uri, &env).map_err(StartError::DbUri)?;
     tracing::info!("Connecting to {}", restgres_db::connect::describe(&conn));
+    let listener_conn = conn.clone();
     let pool = Pool::new(
         conn,
         &PoolSettings {
@@ -90,6 +92,10 @@ pub async fn start(config: AppConfig) -> Result<Running, StartError> {
     };
 
     let (tx, rx) = watch::channel(false);
+    let notify_listener = state.config.load().db_channel_enabled.then(|| {
+        let channel = state.config.load().db_channel.clone();
+        crate::listener::spawn(state.clone(), listener_conn, channel, rx.clone())
+    });
     let server = tokio::spawn(restgres_http::server::serve(listener, state.clone(), rx));
     tracing::info!("API server listening on {addr}");
     Ok(Running {
@@ -98,6 +104,7 @@ pub async fn start(config: AppConfig) -> Result<Running, StartError> {
         shutdown: tx,
         server,
         loader,
+        listener: notify_listener,
     })
 }
 
@@ -138,6 +145,9 @@ impl Running {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         self.loader.abort();
+        if let Some(l) = self.listener {
+            l.abort();
+        }
         let _ = self.server.await;
     }
 }

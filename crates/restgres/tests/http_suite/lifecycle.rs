@@ -27,6 +27,9 @@ pub fn trials() -> Vec<Trial> {
         Trial::test("lifecycle::client_disconnect_leaves_no_open_transaction", || {
             with_server(&[("db-pool", "1")], client_disconnect)
         }),
+        Trial::test("lifecycle::notify_reloads_the_schema_cache", || {
+            with_server(&[], notify_reload)
+        }),
         Trial::test("lifecycle::unreachable_database_is_503", || {
             unreachable_database().map_err(Into::into)
         }),
@@ -159,6 +162,64 @@ async fn client_disconnect(
         return Err(format!("{open} connection(s) left idle in transaction"));
     }
     Ok(())
+}
+
+/// A table created after start is unknown until `NOTIFY pgrst, 'reload schema'`; a burst of notifications
+/// still brings it in, and the old cache serves meanwhile.
+async fn notify_reload(running: restgres::server::Running, admin: String, _: String) -> Result<(), String> {
+    let addr = running.addr;
+    let http = client();
+    let (admin_client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let result = async {
+        admin_client
+            .batch_execute(
+                "CREATE TABLE test.lc_new (id int PRIMARY KEY); INSERT INTO test.lc_new VALUES (7); \
+                 GRANT SELECT ON test.lc_new TO restgres_test_anon",
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let (status, body) = get(&http, addr, "/lc_new").await?;
+        if status != 404 || !body.contains("PGRST205") {
+            return Err(format!(
+                "before the reload the table should be unknown (404 PGRST205), got {status}: {body}"
+            ));
+        }
+        // A migration's worth of notifications at once.
+        for _ in 0..25 {
+            admin_client
+                .batch_execute("NOTIFY pgrst, 'reload schema'")
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let (status, body) = get(&http, addr, "/lc_new").await?;
+            if status == 200 {
+                return if body == r#"[{"id":7}]"# {
+                    Ok(())
+                } else {
+                    Err(format!("after the reload: unexpected body {body}"))
+                };
+            }
+            if status != 404 {
+                return Err(format!(
+                    "during the reload requests must keep being served, got {status}: {body}"
+                ));
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(format!(
+                    "the table was still unknown 10 s after NOTIFY: {status} {body}"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    .await;
+    running.shutdown().await;
+    result
 }
 
 fn unreachable_database() -> Result<(), String> {

@@ -1,0 +1,126 @@
+//! The NOTIFY listener (`db-channel`, `db-channel-enabled`): `NOTIFY pgrst, 'reload schema'` reloads the schema cache.
+
+use restgres_http::AppState;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+use tokio_postgres::{AsyncMessage, NoTls};
+
+/// Longest wait between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(32);
+/// Notifications arriving within this window after the first cause one reload.
+const COALESCE: Duration = Duration::from_millis(100);
+
+/// Starts the listener and the reloader it wakes; both stop when `shutdown` turns true.
+pub fn spawn(
+    state: Arc<AppState>,
+    conn: tokio_postgres::Config,
+    channel: String,
+    shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let wake = Arc::new(Notify::new());
+    let reloader = tokio::spawn(reload_on_wake(state, wake.clone(), shutdown.clone()));
+    tokio::spawn(async move {
+        listen(conn, channel, wake, shutdown).await;
+        reloader.abort();
+    })
+}
+
+/// Reloads once per wake-up; wake-ups during a reload collapse into one more reload afterwards.
+async fn reload_on_wake(state: Arc<AppState>, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = shutdown.changed() => return,
+        }
+        // A burst of NOTIFYs (a migration run) becomes one reload.
+        tokio::time::sleep(COALESCE).await;
+        match state.reload_schema().await {
+            Ok((_, took)) => tracing::info!(
+                "Schema cache reloaded in {:.1} milliseconds",
+                took.as_secs_f64() * 1000.0
+            ),
+            // The previous cache keeps serving.
+            Err(e) => tracing::error!("Failed to reload the schema cache: {e}"),
+        }
+    }
+}
+
+/// Keeps a LISTEN connection open, reconnecting with capped exponential backoff; after a reconnection the
+/// schema is reloaded, since notifications sent meanwhile were lost.
+async fn listen(
+    conn: tokio_postgres::Config,
+    channel: String,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut backoff = Duration::from_secs(1);
+    let mut first = true;
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        match conn.connect(NoTls).await {
+            Ok((client, mut connection)) => {
+                let listen_sql = format!("LISTEN {}", quote_ident(&channel));
+                let messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                tokio::pin!(messages);
+                // The connection must be polled for LISTEN to complete.
+                let subscribe = client.batch_execute(&listen_sql);
+                tokio::pin!(subscribe);
+                let subscribed: Result<(), String> = loop {
+                    tokio::select! {
+                        r = &mut subscribe => break r.map_err(|e| e.to_string()),
+                        m = futures_util::StreamExt::next(&mut messages) => match m {
+                            Some(Ok(_)) => continue,
+                            Some(Err(e)) => break Err(e.to_string()),
+                            None => break Err("connection closed".to_string()),
+                        },
+                    }
+                };
+                match subscribed {
+                    Ok(()) => {
+                        tracing::info!("Listening for notifications on the \"{channel}\" channel");
+                        backoff = Duration::from_secs(1);
+                        if !first {
+                            wake.notify_one();
+                        }
+                        first = false;
+                        loop {
+                            tokio::select! {
+                                m = futures_util::StreamExt::next(&mut messages) => match m {
+                                    Some(Ok(AsyncMessage::Notification(n))) => {
+                                        if matches!(n.payload(), "" | "reload schema") {
+                                            wake.notify_one();
+                                        } else {
+                                            tracing::warn!("Ignoring notification {:?} on \"{channel}\"", n.payload());
+                                        }
+                                    }
+                                    Some(Ok(_)) => {}
+                                    Some(Err(e)) => {
+                                        tracing::error!("The listener connection failed: {e}");
+                                        break;
+                                    }
+                                    None => break,
+                                },
+                                _ = shutdown.changed() => return,
+                            }
+                        }
+                    }
+                    Err(e) => tracing::error!("Could not listen on \"{channel}\": {e}"),
+                }
+            }
+            Err(e) => tracing::error!("The listener could not connect: {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = shutdown.changed() => return,
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
