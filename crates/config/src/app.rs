@@ -12,6 +12,13 @@ pub enum LogLevel {
     Debug,
 }
 
+/// `log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 /// `db-tx-end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TxEnd {
@@ -80,6 +87,8 @@ pub struct AppConfig {
     pub jwt_secret_is_base64: bool,
     pub jwt_cache_max_entries: u32,
     pub log_level: LogLevel,
+    /// `log-format` (a restgres extension): PostgREST's text lines, or one JSON object per line.
+    pub log_format: LogFormat,
     pub log_query: bool,
     pub openapi_mode: OpenApiMode,
     pub openapi_security_active: bool,
@@ -118,6 +127,7 @@ macro_rules! spelled {
 }
 
 spelled!(LogLevel { Crit => "crit", Error => "error", Warn => "warn", Info => "info", Debug => "debug" });
+spelled!(LogFormat { Text => "text", Json => "json" });
 spelled!(TxEnd {
     Commit => "commit",
     CommitAllowOverride => "commit-allow-override",
@@ -175,6 +185,7 @@ impl Default for AppConfig {
             jwt_secret_is_base64: false,
             jwt_cache_max_entries: 1000,
             log_level: LogLevel::Error,
+            log_format: LogFormat::Text,
             log_query: false,
             openapi_mode: OpenApiMode::FollowPrivileges,
             openapi_security_active: false,

@@ -1,6 +1,6 @@
 //! The one table of PostgREST's configuration keys: names, aliases, env names, defaults, flags and docs.
 
-use crate::app::{ErrorVerbosity, LogLevel, OpenApiMode, TxEnd};
+use crate::app::{ErrorVerbosity, LogFormat, LogLevel, OpenApiMode, TxEnd};
 
 /// What a key's value looks like; drives quoting in generated files and the help text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +102,7 @@ pub const REMOVED: &[(&str, &str)] = &[
 ];
 
 const LOG_LEVELS: &[&str] = LogLevel::NAMES;
+const LOG_FORMATS: &[&str] = LogFormat::NAMES;
 const TX_ENDS: &[&str] = TxEnd::NAMES;
 const OPENAPI_MODES: &[&str] = OpenApiMode::NAMES;
 const VERBOSITIES: &[&str] = ErrorVerbosity::NAMES;
@@ -201,6 +202,8 @@ pub const KEYS: &[Key] = &[
         Some("secret_with_at_least_32_characters")),
     key("jwt-secret-is-base64", &["secret-is-base64"], Kind::Bool, Some("false"), Y, Y,
         "jwt-secret is base64 (or base64url) encoded.", None),
+    key("log-format", &[], Kind::Enum(LOG_FORMATS), Some("text"), N, N,
+        "restgres: log lines as text (as PostgREST) or as JSON objects.", None),
     key("log-level", &[], Kind::Enum(LOG_LEVELS), Some("error"), Y, N,
         "Least severe events logged.", None),
     key("log-query", &[], Kind::Bool, Some("false"), Y, N,

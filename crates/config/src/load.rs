@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::app::{AppConfig, ErrorVerbosity, LogLevel, OpenApiMode, TxEnd};
+use crate::app::{AppConfig, ErrorVerbosity, LogFormat, LogLevel, OpenApiMode, TxEnd};
 use crate::error::{ConfigError, Origin};
 use crate::keys::{self, Key, Kind, APP_SETTINGS_ENV_PREFIX, APP_SETTINGS_PREFIX};
 use crate::number::{self, NotInteger};
@@ -257,7 +257,8 @@ impl RawConfig {
         let server_port = v.port("server-port")?.unwrap_or(3000);
         let admin_server_port = v.port("admin-server-port")?;
         if let (Some(port), Some(s)) = (admin_server_port, v.setting("admin-server-port")) {
-            if port == server_port {
+            // Port 0 means "any free port" for both: two different ports, never a clash.
+            if port == server_port && port != 0 {
                 return Err(invalid(
                     "admin-server-port",
                     "admin-server-port cannot be the same as server-port".into(),
@@ -315,6 +316,7 @@ impl RawConfig {
                 .map(clamp_u32)
                 .unwrap_or(1000),
             log_level: v.choice("log-level", LogLevel::parse)?,
+            log_format: v.choice("log-format", LogFormat::parse)?,
             log_query: v.log_query()?,
             openapi_mode: v.choice("openapi-mode", OpenApiMode::parse)?,
             openapi_security_active: v.bool("openapi-security-active")?,

@@ -68,6 +68,8 @@ pub fn example() -> String {
 pub fn dump(config: &AppConfig) -> String {
     let mut lines: Vec<String> = KEYS
         .iter()
+        // restgres's own keys appear only when set, so that the dump stays PostgREST's.
+        .filter(|key| !(key.name == "log-format" && config.log_format == crate::app::LogFormat::Text))
         .map(|key| format!("{} = {}", key.name, dump_value(config, key)))
         .chain(
             config
@@ -120,6 +122,7 @@ fn dump_value(c: &AppConfig, key: &Key) -> String {
         "jwt-secret" => opt(&c.jwt_secret),
         "jwt-secret-is-base64" => c.jwt_secret_is_base64.to_string(),
         "log-level" => q(c.log_level.as_str()),
+        "log-format" => q(c.log_format.as_str()),
         "log-query" => c.log_query.to_string(),
         "openapi-mode" => q(c.openapi_mode.as_str()),
         "openapi-security-active" => c.openapi_security_active.to_string(),

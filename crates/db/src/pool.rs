@@ -82,6 +82,52 @@ pub struct Pool {
     pub(crate) prepared: bool,
     /// Bumped after every schema reload: a connection that saw an older one forgets its prepared statements.
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Checkouts in progress and checkouts that timed out, for `pgrst_db_pool_waiting` and `_timeouts_total`.
+    waits: std::sync::Arc<Waits>,
+    /// The latest failure to open a connection (bb8's error sink).
+    connect_errors: std::sync::Arc<tokio::sync::watch::Sender<String>>,
+}
+
+/// Publishes connection failures to the requests waiting for a connection.
+#[derive(Debug, Clone)]
+struct ConnectErrors(std::sync::Arc<tokio::sync::watch::Sender<String>>);
+
+impl bb8::ErrorSink<tokio_postgres::Error> for ConnectErrors {
+    fn sink(&self, error: tokio_postgres::Error) {
+        tracing::debug!("could not open a database connection: {error}");
+        self.0.send_replace(error.to_string());
+    }
+
+    fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<tokio_postgres::Error>> {
+        Box::new(self.clone())
+    }
+}
+
+#[derive(Debug, Default)]
+struct Waits {
+    waiting: std::sync::atomic::AtomicU64,
+    timeouts: std::sync::atomic::AtomicU64,
+}
+
+/// Ends a checkout's wait, also when the waiting request is dropped (its client went away).
+struct Waiting<'a>(&'a Waits);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The pool's state for the admin server's metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub connections: u32,
+    /// Open and not checked out (`pgrst_db_pool_available`).
+    pub idle: u32,
+    /// Checkouts in progress (`pgrst_db_pool_waiting`).
+    pub waiting: u64,
+    /// Checkouts that gave up after `db-pool-acquisition-timeout` (`pgrst_db_pool_timeouts_total`).
+    pub timeouts: u64,
 }
 
 pub type PooledConn = bb8::PooledConnection<'static, Manager>;
@@ -89,7 +135,9 @@ pub type PooledConn = bb8::PooledConnection<'static, Manager>;
 impl Pool {
     /// Creates the pool; connections are opened on demand, so this never waits for the database.
     pub fn new(config: Config, settings: &PoolSettings) -> Pool {
+        let connect_errors = std::sync::Arc::new(tokio::sync::watch::Sender::new(String::new()));
         let inner = bb8::Pool::builder()
+            .error_sink(Box::new(ConnectErrors(connect_errors.clone())))
             .max_size(settings.max_size.max(1))
             .min_idle(None)
             .connection_timeout(settings.acquisition_timeout)
@@ -104,6 +152,8 @@ impl Pool {
             inner,
             prepared: settings.prepared_statements,
             generation: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            waits: std::sync::Arc::default(),
+            connect_errors,
         }
     }
 
@@ -115,8 +165,31 @@ impl Pool {
 
     /// Takes a connection, or PGRST003 when none is free within the acquisition timeout.
     pub async fn get(&self) -> Result<PooledConn, DbError> {
-        let mut conn = self.inner.get_owned().await.map_err(|e| match e {
-            bb8::RunError::TimedOut => DbError::PoolTimeout,
+        self.waits
+            .waiting
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let waiting = Waiting(&self.waits);
+        // A connection the pool opens for this request may be refused (the database is down or restarting):
+        // bb8 only reports that to its error sink, so watch it and answer at once (503) rather than after
+        // the acquisition timeout.
+        let mut refused = self.connect_errors.subscribe();
+        refused.borrow_and_update();
+        let got = tokio::select! {
+            got = self.inner.get_owned() => got,
+            Ok(()) = refused.changed() => {
+                drop(waiting);
+                let message = refused.borrow().clone();
+                return Err(DbError::Connection(message));
+            }
+        };
+        drop(waiting);
+        let mut conn = got.map_err(|e| match e {
+            bb8::RunError::TimedOut => {
+                self.waits
+                    .timeouts
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                DbError::PoolTimeout
+            }
             bb8::RunError::User(e) => DbError::Connection(e.to_string()),
         })?;
         let current = self.generation.load(std::sync::atomic::Ordering::Acquire);
@@ -131,5 +204,16 @@ impl Pool {
     pub fn state(&self) -> (u32, u32) {
         let s = self.inner.state();
         (s.connections, s.idle_connections)
+    }
+
+    /// Connections, idle connections, checkouts waiting and checkouts timed out so far.
+    pub fn stats(&self) -> PoolStats {
+        let s = self.inner.state();
+        PoolStats {
+            connections: s.connections,
+            idle: s.idle_connections,
+            waiting: self.waits.waiting.load(std::sync::atomic::Ordering::Relaxed),
+            timeouts: self.waits.timeouts.load(std::sync::atomic::Ordering::Relaxed),
+        }
     }
 }

@@ -113,12 +113,32 @@ impl ErrorParts {
     }
 }
 
+/// `Retry-After` on 503 answers.
+const RETRY_AFTER_SECONDS: &str = "1";
+
 impl ApiError {
     pub fn db(err: DbError, authenticated: bool) -> Self {
         ApiError::Db { err, authenticated }
     }
 
     pub fn parts(&self) -> ErrorParts {
+        let mut parts = self.parts_without_retry();
+        // The database is away (or the cache not loaded yet): tell clients when to try again. PostgREST sends
+        // no Retry-After; restgres reconnects within about a second once the database is back.
+        if parts.status == StatusCode::SERVICE_UNAVAILABLE
+            && !parts
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+        {
+            parts
+                .headers
+                .push(("Retry-After".into(), RETRY_AFTER_SECONDS.into()));
+        }
+        parts
+    }
+
+    fn parts_without_retry(&self) -> ErrorParts {
         match self {
             ApiError::Request(e) => request_parts(e),
             ApiError::Plan(e) => plan_parts(e),

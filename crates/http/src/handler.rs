@@ -37,12 +37,15 @@ pub fn resource(path: &str) -> Result<Resource, ApiError> {
 }
 
 /// Serves one request; never fails: errors become PostgREST error responses.
-pub async fn handle<B>(state: &AppState, req: Request<B>) -> Response<Body>
+pub async fn handle<B>(state: &AppState, mut req: Request<B>) -> Response<Body>
 where
     B: hyper::body::Body<Data = bytes::Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let head = req.method() == Method::HEAD;
+    // Travels with the request, then with the response to the access log.
+    let note = crate::access::AccessNote::new();
+    req.extensions_mut().insert(note.clone());
     let config = state.config.load_full();
     let origins = config.server_cors_allowed_origins.as_deref();
     if let Some(reply) = crate::cors::preflight(req.method(), req.headers(), origins) {
@@ -72,7 +75,9 @@ where
         reply.headers.push(t);
     }
     crate::cors::decorate(&mut reply, origin.as_deref(), origins);
-    reply.into_response(head)
+    let mut response = reply.into_response(head);
+    response.extensions_mut().insert(note);
+    response
 }
 
 /// What every request to a relation settles before reading or writing.
@@ -86,6 +91,8 @@ pub(crate) struct Prelude {
     pub path: String,
     pub raw_query: String,
     pub timings: std::sync::Arc<Timings>,
+    /// The access log's record of this request.
+    pub note: Option<std::sync::Arc<crate::access::AccessNote>>,
 }
 
 /// When each stage of a request ended, for `Server-Timing` (`server-timing-enabled`).
@@ -173,6 +180,13 @@ where
         .load()
         .authenticate(authorization.as_deref(), unix_now())?;
     timings.mark(0);
+    let note = parts
+        .extensions
+        .get::<std::sync::Arc<crate::access::AccessNote>>()
+        .cloned();
+    if let Some(n) = &note {
+        n.set_role(&auth.role);
+    }
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     let resource = resource(&path)?;
@@ -232,6 +246,7 @@ where
         path,
         raw_query,
         timings,
+        note,
     };
     pre.timings.mark(1);
     let reply = if root {
@@ -538,8 +553,11 @@ pub(crate) async fn run(
     tx: TxRequest,
     pre: &Prelude,
 ) -> Result<restgres_db::DbOutcome, ApiError> {
+    // `log-query`: the access log shows it when the response is an error (status 400 and up), as PostgREST.
     if config.log_query {
-        tracing::info!(target: "restgres::query", "{}", tx.main.sql);
+        if let Some(n) = &pre.note {
+            n.set_query(&tx.main.sql);
+        }
     }
     pre.timings.mark(2);
     let outcome = state

@@ -16,6 +16,8 @@ pub struct AppState {
     /// JWT verification built from the configuration (keys parsed once, with its cache).
     pub auth: ArcSwap<Authenticator>,
     pub pool: Pool,
+    /// Counts for the admin server's `/metrics` (schema-cache loads, requests by status).
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -26,6 +28,7 @@ impl AppState {
             role_settings: ArcSwap::from_pointee(RoleSettings::new()),
             auth: ArcSwap::from_pointee(auth),
             pool,
+            metrics: crate::metrics::Metrics::default(),
         }
     }
 

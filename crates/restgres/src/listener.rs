@@ -1,6 +1,6 @@
-//! The NOTIFY listener (`db-channel`, `db-channel-enabled`): `NOTIFY pgrst, 'reload schema'` reloads the schema cache.
+//! The NOTIFY listener (`db-channel`, `db-channel-enabled`): `'reload schema'` and `'reload config'` notifications.
 
-use restgres_http::AppState;
+use crate::reload::Reloader;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -12,23 +12,52 @@ const MAX_BACKOFF: Duration = Duration::from_secs(32);
 /// Notifications arriving within this window after the first cause one reload.
 const COALESCE: Duration = Duration::from_millis(100);
 
+/// The listener's connection: with several hosts in `db-uri` (a primary and replicas), only a read-write
+/// server will do, as in PostgREST: NOTIFY is only delivered where it was sent, on the primary.
+pub fn listener_config(pool_config: &tokio_postgres::Config) -> tokio_postgres::Config {
+    let mut config = pool_config.clone();
+    if config.get_hosts().len() > 1 {
+        config.target_session_attrs(tokio_postgres::config::TargetSessionAttrs::ReadWrite);
+    }
+    config
+}
+
 /// Starts the listener and the reloader it wakes; both stop when `shutdown` turns true.
 pub fn spawn(
-    state: Arc<AppState>,
+    reloader: Arc<Reloader>,
     conn: tokio_postgres::Config,
     channel: String,
     shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     let wake = Arc::new(Notify::new());
-    let reloader = tokio::spawn(reload_on_wake(state, wake.clone(), shutdown.clone()));
+    let config_wake = Arc::new(Notify::new());
+    let schema_task = tokio::spawn(reload_on_wake(
+        reloader.clone(),
+        wake.clone(),
+        false,
+        shutdown.clone(),
+    ));
+    let config_task = tokio::spawn(reload_on_wake(
+        reloader,
+        config_wake.clone(),
+        true,
+        shutdown.clone(),
+    ));
     tokio::spawn(async move {
-        listen(conn, channel, wake, shutdown).await;
-        reloader.abort();
+        listen(conn, channel, wake, config_wake, shutdown).await;
+        schema_task.abort();
+        config_task.abort();
     })
 }
 
-/// Reloads once per wake-up; wake-ups during a reload collapse into one more reload afterwards.
-async fn reload_on_wake(state: Arc<AppState>, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+/// Reloads once per wake-up (the configuration too when `config`); wake-ups during a reload collapse into
+/// one more reload afterwards.
+async fn reload_on_wake(
+    reloader: Arc<Reloader>,
+    wake: Arc<Notify>,
+    config: bool,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             _ = wake.notified() => {}
@@ -36,13 +65,14 @@ async fn reload_on_wake(state: Arc<AppState>, wake: Arc<Notify>, mut shutdown: w
         }
         // A burst of NOTIFYs (a migration run) becomes one reload.
         tokio::time::sleep(COALESCE).await;
-        match state.reload_schema().await {
-            Ok((_, took)) => tracing::info!(
-                "Schema cache reloaded in {:.1} milliseconds",
-                took.as_secs_f64() * 1000.0
-            ),
-            // The previous cache keeps serving.
-            Err(e) => tracing::error!("Failed to reload the schema cache: {e}"),
+        let done = if config {
+            reloader.config_and_schema().await
+        } else {
+            reloader.schema().await
+        };
+        // On failure the previous configuration and cache keep serving.
+        if let Err(e) = done {
+            tracing::error!("Failed to reload: {e}");
         }
     }
 }
@@ -53,6 +83,7 @@ async fn listen(
     conn: tokio_postgres::Config,
     channel: String,
     wake: Arc<Notify>,
+    config_wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_secs(1);
@@ -93,6 +124,8 @@ async fn listen(
                                     Some(Ok(AsyncMessage::Notification(n))) => {
                                         if matches!(n.payload(), "" | "reload schema") {
                                             wake.notify_one();
+                                        } else if n.payload() == "reload config" {
+                                            config_wake.notify_one();
                                         } else {
                                             tracing::warn!("Ignoring notification {:?} on \"{channel}\"", n.payload());
                                         }
@@ -123,4 +156,24 @@ async fn listen(
 
 fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_postgres::config::TargetSessionAttrs;
+
+    #[test]
+    fn several_hosts_make_the_listener_want_the_primary() {
+        let one: tokio_postgres::Config = "host=db1 user=app".parse().unwrap();
+        assert_eq!(
+            listener_config(&one).get_target_session_attrs(),
+            TargetSessionAttrs::Any
+        );
+        let many: tokio_postgres::Config = "host=db1,db2 user=app".parse().unwrap();
+        assert_eq!(
+            listener_config(&many).get_target_session_attrs(),
+            TargetSessionAttrs::ReadWrite
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! The restgres binary: reads the command line, configuration and environment, serves until a signal.
 
 use restgres::cli::{self, Command};
-use restgres_config::{AppConfig, LogLevel};
+use restgres_config::{AppConfig, LogFormat, LogLevel};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -37,8 +37,26 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::DumpSchema(file) => match load_config(file.as_deref()) {
+            Ok(c) => dump_schema(&c),
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Ready(file) => match load_config(file.as_deref()) {
+            Ok(c) => ready(&c),
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Serve(file) => match load_config(file.as_deref()) {
-            Ok(c) => run(c, None),
+            Ok(c) => {
+                let env: BTreeMap<String, String> = std::env::vars().collect();
+                let source = restgres::reload::ConfigSource::file(file.as_deref(), env);
+                run(c, Some(source), None)
+            }
             Err(e) => {
                 eprintln!("{e}");
                 ExitCode::FAILURE
@@ -58,7 +76,7 @@ fn load_config(file: Option<&str>) -> Result<AppConfig, String> {
     restgres_config::load(file.zip(contents.as_deref()), &env, &read).map_err(|e| e.to_string())
 }
 
-fn init_logging(level: LogLevel) {
+fn init_logging(level: LogLevel, format: LogFormat) {
     // Startup, connection and schema-cache messages are logged at every level, as PostgREST does; the access
     // log follows log-level separately (see restgres_http::server).
     let filter = if level == LogLevel::Debug {
@@ -66,11 +84,15 @@ fn init_logging(level: LogLevel) {
     } else {
         tracing::Level::INFO
     };
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_max_level(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+        .with_target(false);
+    match format {
+        LogFormat::Text => builder.init(),
+        // One JSON object per line, for log shippers.
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
@@ -78,8 +100,12 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 /// Serves until SIGTERM or SIGINT, then drains in-flight requests. `banner` is printed once listening.
-fn run(config: AppConfig, banner: Option<&dyn Fn(std::net::SocketAddr) -> String>) -> ExitCode {
-    init_logging(config.log_level);
+fn run(
+    config: AppConfig,
+    source: Option<restgres::reload::ConfigSource>,
+    banner: Option<&dyn Fn(std::net::SocketAddr) -> String>,
+) -> ExitCode {
+    init_logging(config.log_level, config.log_format);
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -88,7 +114,8 @@ fn run(config: AppConfig, banner: Option<&dyn Fn(std::net::SocketAddr) -> String
         }
     };
     rt.block_on(async move {
-        let running = match restgres::server::start(config).await {
+        let source = source.unwrap_or_else(|| restgres::reload::ConfigSource::fixed(&config));
+        let running = match restgres::server::start_with_source(config, source).await {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!("{e}");
@@ -98,7 +125,7 @@ fn run(config: AppConfig, banner: Option<&dyn Fn(std::net::SocketAddr) -> String
         if let Some(b) = banner {
             println!("{}", b(running.addr));
         }
-        let reloads = reload_on_sigusr1(running.state.clone());
+        let reloads = reload_on_signals(running.reloader.clone());
         wait_for_signal().await;
         reloads.abort();
         tracing::info!("Shutting down: finishing in-flight requests");
@@ -107,20 +134,25 @@ fn run(config: AppConfig, banner: Option<&dyn Fn(std::net::SocketAddr) -> String
     })
 }
 
-/// SIGUSR1 reloads the schema cache, as in PostgREST (the old cache serves until the new one is ready).
-fn reload_on_sigusr1(state: std::sync::Arc<restgres_http::AppState>) -> tokio::task::JoinHandle<()> {
+/// SIGUSR1 reloads the schema cache, SIGUSR2 the configuration (and then the schema cache), as in PostgREST;
+/// the old ones serve until the new ones are ready, and stay when a reload fails.
+fn reload_on_signals(reloader: std::sync::Arc<restgres::reload::Reloader>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut usr1) = signal(SignalKind::user_defined1()) else {
+        let (Ok(mut usr1), Ok(mut usr2)) = (
+            signal(SignalKind::user_defined1()),
+            signal(SignalKind::user_defined2()),
+        ) else {
             return;
         };
-        while usr1.recv().await.is_some() {
-            match state.reload_schema().await {
-                Ok((_, took)) => tracing::info!(
-                    "Schema cache reloaded in {:.1} milliseconds",
-                    took.as_secs_f64() * 1000.0
-                ),
-                Err(e) => tracing::error!("Failed to reload the schema cache: {e}"),
+        loop {
+            let done = tokio::select! {
+                Some(()) = usr1.recv() => reloader.schema().await,
+                Some(()) = usr2.recv() => reloader.config_and_schema().await,
+                else => return,
+            };
+            if let Err(e) = done {
+                tracing::error!("Failed to reload: {e}");
             }
         }
     })
@@ -166,8 +198,49 @@ fn run_demo(uri: Option<String>) -> ExitCode {
     };
     let banner =
         |addr: std::net::SocketAddr| restgres::demo::banner(&format!("http://localhost:{}", addr.port()));
-    let code = run(config, Some(&banner));
+    let code = run(config, None, Some(&banner));
     // Dropping the demo stops and removes a throwaway cluster if one was started.
     drop(demo);
     code
+}
+
+/// `--dump-schema`: the schema cache as JSON on stdout.
+fn dump_schema(config: &AppConfig) -> ExitCode {
+    let dumped = runtime()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+        .and_then(|rt| {
+            rt.block_on(restgres::admin::dump_schema(config))
+                .map_err(|e| e.to_string())
+        });
+    match dumped {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--ready`: `OK: <url>` on stdout and 0 when the admin server's `/ready` answers 2xx; else a reason on
+/// stderr and 1, as PostgREST.
+fn ready(config: &AppConfig) -> ExitCode {
+    let checked = runtime()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+        .and_then(|rt| {
+            rt.block_on(restgres::admin::check_ready(config))
+                .map_err(|e| e.to_string())
+        });
+    match checked {
+        Ok(ok) => {
+            println!("{ok}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,10 +1,13 @@
 //! Starts a configured restgres: pool, schema cache, HTTP listener; used by the binary and the tests.
 
+use crate::reload::{ConfigSource, Reloader};
 use restgres_config::AppConfig;
 use restgres_db::{Pool, PoolSettings};
+use restgres_http::server::Bound;
 use restgres_http::AppState;
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -22,16 +25,27 @@ pub enum StartError {
         port: u16,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Bind(#[from] restgres_http::server::BindError),
 }
 
 /// A running server; call `shutdown` to stop it.
 pub struct Running {
+    /// The API server's TCP address (the real port when `server-port` is 0). With `server-unix-socket` nothing
+    /// listens on TCP and this is `0.0.0.0:0`; `bound` has the socket's path.
     pub addr: SocketAddr,
+    /// What the API server listens on: a TCP address or a Unix socket.
+    pub bound: Bound,
+    /// The admin server's address, when `admin-server-port` is set.
+    pub admin_addr: Option<SocketAddr>,
     pub state: Arc<AppState>,
+    /// Reloads configuration and schema cache (signals, tests).
+    pub reloader: Arc<Reloader>,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<()>,
     loader: JoinHandle<()>,
     listener: Option<JoinHandle<()>>,
+    admin: Option<crate::admin::AdminServer>,
 }
 
 /// Parses a PostgREST-format configuration text (no environment), for tests and the demo.
@@ -43,11 +57,18 @@ pub fn config_from_text(text: &str) -> Result<AppConfig, String> {
 /// Connects, loads the schema cache and starts listening on `server-host`/`server-port` (0 = any free port).
 /// When the database is not reachable yet, the server starts anyway (answering 503) and keeps retrying.
 pub async fn start(config: AppConfig) -> Result<Running, StartError> {
+    let source = ConfigSource::fixed(&config);
+    start_with_source(config, source).await
+}
+
+/// [`start`], with where the configuration came from, so that `reload config` (NOTIFY or SIGUSR2) and the
+/// in-database settings re-read it.
+pub async fn start_with_source(config: AppConfig, source: ConfigSource) -> Result<Running, StartError> {
     let auth = AppState::authenticator(&config)?;
     let env: BTreeMap<String, String> = std::env::vars().collect();
     let conn = restgres_db::connect::connection_config(&config.db_uri, &env).map_err(StartError::DbUri)?;
     tracing::info!("Connecting to {}", restgres_db::connect::describe(&conn));
-    let listener_conn = conn.clone();
+    let listener_conn = crate::listener::listener_config(&conn);
     let pool = Pool::new(
         conn,
         &PoolSettings {
@@ -58,24 +79,28 @@ pub async fn start(config: AppConfig) -> Result<Running, StartError> {
             prepared_statements: config.db_prepared_statements,
         },
     );
-    let listener = restgres_http::server::bind(&config.server_host, config.server_port)
-        .await
-        .map_err(|source| StartError::Listen {
-            host: config.server_host.clone(),
-            port: config.server_port,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Listen {
-        host: config.server_host.clone(),
-        port: config.server_port,
-        source,
-    })?;
+    // `server-unix-socket`, when set, replaces TCP (PostgREST's rule).
+    let listener = restgres_http::server::bind_listener(
+        &config.server_host,
+        config.server_port,
+        config.server_reuseport,
+        config.server_unix_socket.as_deref().map(Path::new),
+        config.server_unix_socket_mode,
+    )
+    .await?;
+    let bound = listener.bound().clone();
+    let addr = match bound {
+        Bound::Tcp(addr) => addr,
+        Bound::Unix(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+    };
     let state = Arc::new(AppState::new(config, auth, pool));
+    let reloader = Arc::new(Reloader::new(state.clone(), source));
+    let admin = crate::admin::start(state.clone(), bound.clone()).await?;
 
     // The first load is awaited so a started server answers at once; failures retry in the background.
-    let first = load_schema(&state).await;
+    let first = load(&reloader).await;
     let loader = {
-        let state = state.clone();
+        let reloader = reloader.clone();
         tokio::spawn(async move {
             if first {
                 return;
@@ -83,7 +108,7 @@ pub async fn start(config: AppConfig) -> Result<Running, StartError> {
             let mut delay = Duration::from_secs(1);
             loop {
                 tokio::time::sleep(delay).await;
-                if load_schema(&state).await {
+                if load(&reloader).await {
                     return;
                 }
                 delay = (delay * 2).min(Duration::from_secs(32));
@@ -94,30 +119,46 @@ pub async fn start(config: AppConfig) -> Result<Running, StartError> {
     let (tx, rx) = watch::channel(false);
     let notify_listener = state.config.load().db_channel_enabled.then(|| {
         let channel = state.config.load().db_channel.clone();
-        crate::listener::spawn(state.clone(), listener_conn, channel, rx.clone())
+        crate::listener::spawn(reloader.clone(), listener_conn, channel, rx.clone())
     });
     let server = tokio::spawn(restgres_http::server::serve(listener, state.clone(), rx));
-    tracing::info!("API server listening on {addr}");
+    tracing::info!("API server listening on {bound}");
     Ok(Running {
         addr,
+        bound,
+        admin_addr: admin.as_ref().map(|a| a.addr),
         state,
+        reloader,
         shutdown: tx,
         server,
         loader,
         listener: notify_listener,
+        admin,
     })
 }
 
-/// Loads the schema cache, logging the outcome as PostgREST does; true on success.
-async fn load_schema(state: &AppState) -> bool {
-    match state.pool.server_version().await {
+/// The in-database configuration (when `db-config` is on), then the schema cache; true once the cache is loaded.
+async fn load(reloader: &Reloader) -> bool {
+    match reloader.state.pool.server_version().await {
         Ok((_, version)) => tracing::info!("Successfully connected to {version}"),
         Err(e) => {
             tracing::error!("Could not connect to the database: {e}");
             return false;
         }
     }
-    match state.reload_schema().await {
+    if reloader.state.config.load().db_config {
+        match reloader.config().await {
+            Ok(()) => {}
+            // Serving goes on with the file's configuration, as PostgREST does.
+            Err(e) => tracing::error!("Failed to load the in-database configuration: {e}"),
+        }
+    }
+    load_schema(&reloader.state).await
+}
+
+/// Loads the schema cache, logging the outcome as PostgREST does; true on success.
+async fn load_schema(state: &AppState) -> bool {
+    match state.metrics.schema_load(state.reload_schema().await) {
         Ok((_, took)) => {
             if let Some(cache) = state.schema.load().as_ref() {
                 tracing::info!(
@@ -149,5 +190,8 @@ impl Running {
             l.abort();
         }
         let _ = self.server.await;
+        if let Some(admin) = self.admin {
+            admin.shutdown().await;
+        }
     }
 }

@@ -138,6 +138,19 @@ impl TempCluster {
         &self.dir
     }
 
+    /// Stops the server (fast shutdown) but keeps its data, for tests of what happens while it is away.
+    pub fn pause(&mut self) {
+        self.shutdown();
+    }
+
+    /// Starts the server again on the same data and port after [`TempCluster::pause`].
+    pub async fn resume(&mut self) -> Result<(), TempClusterError> {
+        if self.server.is_some() {
+            return Ok(());
+        }
+        self.spawn_and_wait().await
+    }
+
     /// Stops the server (fast shutdown) and deletes the directory; the same as dropping, said explicitly.
     pub fn stop(self) {
         drop(self);

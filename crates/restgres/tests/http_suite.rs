@@ -4,6 +4,8 @@
 //! Runs under `cargo test -p restgres --test http_suite` and under nextest (libtest-compatible arguments:
 //! `--list`, `--exact`, filters). tests/README.md describes the case format and the environment.
 
+#[path = "http_suite/admin.rs"]
+mod admin;
 #[path = "http_suite/cases.rs"]
 mod cases;
 #[path = "http_suite/clients.rs"]
@@ -12,8 +14,12 @@ mod clients;
 mod db;
 #[path = "http_suite/lifecycle.rs"]
 mod lifecycle;
+#[path = "http_suite/logging.rs"]
+mod logging;
 #[path = "http_suite/runner.rs"]
 mod runner;
+#[path = "http_suite/serving.rs"]
+mod serving;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
@@ -45,6 +51,9 @@ fn cases_dir() -> PathBuf {
 fn trials() -> Vec<Trial> {
     let mut trials = self_checks();
     trials.extend(lifecycle::trials());
+    trials.extend(serving::trials());
+    trials.extend(admin::trials());
+    trials.extend(logging::trials());
     trials.extend(clients::trials());
     let dir = cases_dir();
     let files = cases::find_case_files(&dir);

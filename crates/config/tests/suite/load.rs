@@ -188,6 +188,8 @@ fn ports_and_hosts() {
     check("admin-server-port = 3001", "admin-server-port = 3001");
     check("admin-server-port = 3000", "err: admin-server-port cannot be the same as server-port (in /etc/pgrst/test.conf line 1)");
     check("server-port = 8000\nadmin-server-port = 8000", "err: admin-server-port cannot be the same as server-port (in /etc/pgrst/test.conf line 2)");
+    // Port 0 is "any free port": two different ports in the end.
+    check("server-port = 0\nadmin-server-port = 0", "server-port = 0\nadmin-server-port = 0");
     check_env("server-port = 8000", &[("PGRST_ADMIN_SERVER_PORT", "8000")], "err: admin-server-port cannot be the same as server-port (from environment variable PGRST_ADMIN_SERVER_PORT)");
     check("server-host = \"0.0.0.0\"", "server-host = \"0.0.0.0\"\nadmin-server-host = \"0.0.0.0\"");
     check("server-host = \"0.0.0.0\"\nadmin-server-host = \"127.0.0.1\"", "admin-server-host = \"127.0.0.1\"");

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use restgres_config::{dump, example, help_table, AppConfig, ErrorVerbosity, LogLevel, OpenApiMode, TxEnd, KEYS};
+use restgres_config::{dump, example, help_table, AppConfig, ErrorVerbosity, LogFormat, LogLevel, OpenApiMode, TxEnd, KEYS};
 
 use crate::common::load;
 
@@ -50,6 +50,7 @@ fn no_defaults() -> AppConfig {
         jwt_secret_is_base64: true,
         jwt_cache_max_entries: 86400,
         log_level: LogLevel::Info,
+        log_format: LogFormat::Json,
         log_query: true,
         openapi_mode: OpenApiMode::IgnorePrivileges,
         openapi_security_active: true,

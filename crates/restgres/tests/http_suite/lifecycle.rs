@@ -30,6 +30,15 @@ pub fn trials() -> Vec<Trial> {
         Trial::test("lifecycle::notify_reloads_the_schema_cache", || {
             with_server(&[], notify_reload)
         }),
+        Trial::test("lifecycle::reload_config_reads_in_database_settings", || {
+            with_server(&[("db-pre-config", "public.lc_pre_config")], reload_config)
+        }),
+        Trial::test("lifecycle::database_restart_is_503_then_recovers", || {
+            database_restart().map_err(Into::into)
+        }),
+        Trial::test("lifecycle::reloads_under_load_fail_no_request", || {
+            with_server(&[("db-pool", "4")], reloads_under_load)
+        }),
         Trial::test("lifecycle::unreachable_database_is_503", || {
             unreachable_database().map_err(Into::into)
         }),
@@ -71,6 +80,16 @@ fn client() -> HttpClient {
 
 /// GET `path`; the status and body.
 async fn get(client: &HttpClient, addr: SocketAddr, path: &str) -> Result<(u16, String), String> {
+    get_with_headers(client, addr, path)
+        .await
+        .map(|(status, _, body)| (status, body))
+}
+
+async fn get_with_headers(
+    client: &HttpClient,
+    addr: SocketAddr,
+    path: &str,
+) -> Result<(u16, http::HeaderMap, String), String> {
     let req = http::Request::get(format!("http://{addr}{path}"))
         .body(Empty::new())
         .map_err(|e| e.to_string())?;
@@ -79,13 +98,14 @@ async fn get(client: &HttpClient, addr: SocketAddr, path: &str) -> Result<(u16, 
         .map_err(|_| "no response within 30s".to_string())?
         .map_err(|e| format!("{e:?}"))?;
     let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
     let body = resp
         .into_body()
         .collect()
         .await
         .map_err(|e| e.to_string())?
         .to_bytes();
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    Ok((status, headers, String::from_utf8_lossy(&body).into_owned()))
 }
 
 async fn pool_timeout(running: restgres::server::Running, _: String, _: String) -> Result<(), String> {
@@ -220,6 +240,295 @@ async fn notify_reload(running: restgres::server::Running, admin: String, _: Str
     .await;
     running.shutdown().await;
     result
+}
+
+/// `NOTIFY pgrst, 'reload config'` applies the authenticator's `pgrst.*` settings for this database and a
+/// pre-config function's, the role settings taking precedence, as PostgREST documents.
+async fn reload_config(
+    running: restgres::server::Running,
+    admin: String,
+    dbname: String,
+) -> Result<(), String> {
+    let addr = running.addr;
+    let http = client();
+    let (admin_client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let sql = |s: String| {
+        let c = &admin_client;
+        async move { c.batch_execute(&s).await.map_err(|e| format!("{s}: {e}")) }
+    };
+    // Polls until `path` answers `want_status` with `want_body`, or fails after 10 s.
+    let wait_for = |path: &'static str, want_status: u16, want_body: &'static str| {
+        let http = http.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                let (status, body) = get(&http, addr, path).await?;
+                if status == want_status && same_json(&body, want_body) {
+                    return Ok::<(), String>(());
+                }
+                if tokio::time::Instant::now() > deadline {
+                    return Err(format!(
+                        "{path}: expected {want_status} {want_body}, still {status} {body}"
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let result = async {
+        let (status, body) = get(&http, addr, "/items?select=id&order=id&limit=3").await?;
+        if status != 200 || !same_json(&body, r#"[{"id":1},{"id":2},{"id":3}]"#) {
+            return Err(format!("before: {status} {body}"));
+        }
+        // The pre-config function named in the file appears: its settings count after a reload.
+        sql(
+            "CREATE FUNCTION public.lc_pre_config() RETURNS void LANGUAGE sql AS \
+             $$ SELECT set_config('pgrst.db_max_rows', '1', true) $$"
+                .to_string(),
+        )
+        .await?;
+        sql("NOTIFY pgrst, 'reload config'".to_string()).await?;
+        wait_for("/items?select=id&order=id", 200, r#"[{"id":1}]"#).await?;
+        // A role setting for this database wins over the pre-config function.
+        let role = db::AUTHENTICATOR;
+        sql(format!(
+            "ALTER ROLE {role} IN DATABASE {} SET pgrst.db_max_rows = '2'",
+            db::ident(&dbname)
+        ))
+        .await?;
+        sql("NOTIFY pgrst, 'reload config'".to_string()).await?;
+        wait_for("/items?select=id&order=id", 200, r#"[{"id":1},{"id":2}]"#).await?;
+        // Exposed schemas change too, and the schema cache follows.
+        sql(format!(
+            "ALTER ROLE {role} IN DATABASE {} SET pgrst.db_schemas = 'other'",
+            db::ident(&dbname)
+        ))
+        .await?;
+        sql("NOTIFY pgrst, 'reload config'".to_string()).await?;
+        wait_for("/only_in_other?select=id&limit=0", 200, "[]").await?;
+        let (status, body) = get(&http, addr, "/items?select=id&limit=0").await?;
+        // other.items exists too: now it is the default schema's, with other's rows (the fixtures give it none).
+        if status != 200 {
+            return Err(format!("after db_schemas = 'other': {status} {body}"));
+        }
+        Ok(())
+    }
+    .await;
+    // The role is shared by every test database: remove this database's settings whatever happened.
+    let _ = admin_client
+        .batch_execute(&format!(
+            "ALTER ROLE {} IN DATABASE {} RESET ALL",
+            db::AUTHENTICATOR,
+            db::ident(&dbname)
+        ))
+        .await;
+    running.shutdown().await;
+    result
+}
+
+/// Whether two texts hold the same JSON value.
+fn same_json(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// A throwaway cluster is stopped and started again under a running server: while it is away requests get
+/// 503 PGRST000 with Retry-After (quickly, not hanging), and once it is back requests succeed again without
+/// a restart of restgres, with no connection leaked.
+fn database_restart() -> Result<(), String> {
+    let runtime = runner::trial_runtime()?;
+    runtime.block_on(async {
+        let mut cluster = restgres::tempcluster::TempCluster::start()
+            .await
+            .map_err(|e| format!("starting a throwaway cluster: {e}"))?;
+        let uri = cluster.uri();
+        let (admin, conn) = tokio_postgres::connect(&uri, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| e.to_string())?;
+        let conn_task = tokio::spawn(conn);
+        admin
+            .batch_execute(
+                "CREATE TABLE public.rc_items (id int PRIMARY KEY); INSERT INTO public.rc_items VALUES (1)",
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        drop(admin);
+        let _ = conn_task.await;
+        let text = format!(
+            "db-uri = \"{uri}\"\ndb-schemas = \"public\"\ndb-anon-role = \"postgres\"\n\
+             server-host = \"127.0.0.1\"\nserver-port = 0\ndb-pool = 4\ndb-pool-acquisition-timeout = 5\n\
+             application-name = \"restgres-recovery-test\"\n"
+        );
+        let config = restgres::server::config_from_text(&text)?;
+        let running = restgres::server::start(config).await.map_err(|e| e.to_string())?;
+        let addr = running.addr;
+        let http = client();
+        let result = async {
+            let (status, body) = get(&http, addr, "/rc_items").await?;
+            if status != 200 || !same_json(&body, r#"[{"id":1}]"#) {
+                return Err(format!("before the restart: {status} {body}"));
+            }
+            cluster.pause();
+            for _ in 0..3 {
+                let asked = tokio::time::Instant::now();
+                let (status, headers, body) = get_with_headers(&http, addr, "/rc_items").await?;
+                let took = asked.elapsed();
+                let code = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_string))
+                    .unwrap_or_default();
+                if status != 503 || !matches!(code.as_str(), "PGRST000" | "PGRST001") {
+                    return Err(format!(
+                        "while the database is away: expected 503 PGRST000, got {status} {body}"
+                    ));
+                }
+                if headers.get("retry-after").is_none() {
+                    return Err(format!("a 503 without Retry-After: {headers:?}"));
+                }
+                // Refused connections fail fast; only the acquisition timeout (5 s) could make this slow.
+                if took > Duration::from_secs(6) {
+                    return Err(format!("a request took {took:?} while the database was away"));
+                }
+            }
+            cluster
+                .resume()
+                .await
+                .map_err(|e| format!("restarting the cluster: {e}"))?;
+            let back = tokio::time::Instant::now();
+            loop {
+                let (status, body) = get(&http, addr, "/rc_items").await?;
+                if status == 200 && same_json(&body, r#"[{"id":1}]"#) {
+                    break;
+                }
+                if back.elapsed() > Duration::from_secs(30) {
+                    return Err(format!(
+                        "not recovered 30 s after the database came back: {status} {body}"
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            eprintln!("recovered {:?} after the database came back", back.elapsed());
+            // No connection leaked: the pool's (at most db-pool) plus the listener's.
+            let (admin, conn) = tokio_postgres::connect(&uri, tokio_postgres::NoTls)
+                .await
+                .map_err(|e| e.to_string())?;
+            tokio::spawn(conn);
+            let row = admin
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'restgres-recovery-test'",
+                    &[],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            let open: i64 = row.get(0);
+            if open > 5 {
+                return Err(format!(
+                    "{open} connections open after recovery (pool of 4 plus the listener)"
+                ));
+            }
+            Ok(())
+        }
+        .await;
+        running.shutdown().await;
+        cluster.stop();
+        result
+    })
+}
+
+/// Eight clients keep reading while the schema is reloaded again and again (a NOTIFY flood and direct
+/// reloads): every request succeeds, and afterwards no task or connection is left over.
+async fn reloads_under_load(
+    running: restgres::server::Running,
+    admin: String,
+    dbname: String,
+) -> Result<(), String> {
+    let addr = running.addr;
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let tasks_before = metrics.num_alive_tasks();
+    let (admin_client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        let stop = stop.clone();
+        clients.push(tokio::spawn(async move {
+            let http = client();
+            let mut served = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let (status, body) = get(&http, addr, "/items?select=id&id=eq.1").await?;
+                if status != 200 || !same_json(&body, r#"[{"id":1}]"#) {
+                    return Err(format!("during reloads: {status} {body}"));
+                }
+                served += 1;
+            }
+            Ok::<u32, String>(served)
+        }));
+    }
+    let result = async {
+        for _ in 0..10 {
+            for _ in 0..20 {
+                admin_client
+                    .batch_execute("NOTIFY pgrst, 'reload schema'")
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            running.reloader.schema().await.map_err(|e| e.to_string())?;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok::<(), String>(())
+    }
+    .await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut served = 0;
+    let mut failures = Vec::new();
+    for c in clients {
+        match c.await {
+            Ok(Ok(n)) => served += n,
+            Ok(Err(e)) => failures.push(e),
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    result?;
+    if let Some(f) = failures.first() {
+        return Err(format!("{} of 8 clients saw a failure: {f}", failures.len()));
+    }
+    if served == 0 {
+        return Err("no request was served during the reloads".into());
+    }
+    // Connections: at most the pool's 4 plus the listener's.
+    let row = admin_client
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND usename = $2",
+            &[&dbname, &db::AUTHENTICATOR],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let open: i64 = row.get(0);
+    running.shutdown().await;
+    if open > 5 {
+        return Err(format!(
+            "{open} connections open after the reloads (pool of 4 plus the listener)"
+        ));
+    }
+    // Tasks: the server's are gone after shutdown; nothing spawned per reload or request lingers.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let tasks_after = metrics.num_alive_tasks();
+    if tasks_after > tasks_before + 2 {
+        return Err(format!(
+            "{tasks_before} tasks alive before, {tasks_after} after shutdown"
+        ));
+    }
+    Ok(())
 }
 
 fn unreachable_database() -> Result<(), String> {
