@@ -127,8 +127,14 @@ impl Pool {
         let mut conn = self.get().await?;
         let prepared = self.prepared;
         let task = tokio::spawn(async move { run_on(&mut conn, prepared, &req).await });
-        task.await
-            .map_err(|e| DbError::Protocol(format!("request task failed: {e}")))?
+        let outcome = task
+            .await
+            .map_err(|e| DbError::Protocol(format!("request task failed: {e}")))?;
+        if let Err(DbError::Connection(reason)) = &outcome {
+            // A connection broke under a request: tell those watching for a lost database.
+            self.connection_broke(reason);
+        }
+        outcome
     }
 }
 

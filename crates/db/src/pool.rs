@@ -157,6 +157,18 @@ impl Pool {
         }
     }
 
+    /// Records that a connection failed in use (the database went away under it).
+    pub(crate) fn connection_broke(&self, reason: &str) {
+        self.connect_errors.send_replace(reason.to_string());
+    }
+
+    /// Failures to open or use a connection, as they happen (the current value is the latest one's message).
+    pub fn connect_failures(&self) -> tokio::sync::watch::Receiver<String> {
+        let mut rx = self.connect_errors.subscribe();
+        rx.borrow_and_update();
+        rx
+    }
+
     /// Marks every prepared statement as stale (after a schema reload); each connection drops its own at its
     /// next checkout.
     pub fn invalidate_statements(&self) {

@@ -126,11 +126,18 @@ fn run(
             println!("{}", b(running.addr));
         }
         let reloads = reload_on_signals(running.reloader.clone());
-        wait_for_signal().await;
+        let code = tokio::select! {
+            () = wait_for_signal() => ExitCode::SUCCESS,
+            // db-pool-automatic-recovery = false: a lost database ends the process, as in PostgREST.
+            reason = running.connection_lost() => {
+                tracing::error!("Lost the database connection ({reason}); db-pool-automatic-recovery is off");
+                ExitCode::FAILURE
+            }
+        };
         reloads.abort();
         tracing::info!("Shutting down: finishing in-flight requests");
         running.shutdown().await;
-        ExitCode::SUCCESS
+        code
     })
 }
 

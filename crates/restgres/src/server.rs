@@ -27,6 +27,9 @@ pub enum StartError {
     },
     #[error("{0}")]
     Bind(#[from] restgres_http::server::BindError),
+    /// `db-pool-automatic-recovery = false` and the database could not be used at start.
+    #[error("the database is not available and db-pool-automatic-recovery is off")]
+    NoRecovery,
 }
 
 /// A running server; call `shutdown` to stop it.
@@ -41,6 +44,8 @@ pub struct Running {
     pub state: Arc<AppState>,
     /// Reloads configuration and schema cache (signals, tests).
     pub reloader: Arc<Reloader>,
+    /// Connection failures since start (for `connection_lost`).
+    lost: tokio::sync::watch::Receiver<String>,
     shutdown: watch::Sender<bool>,
     server: JoinHandle<()>,
     loader: JoinHandle<()>,
@@ -93,12 +98,19 @@ pub async fn start_with_source(config: AppConfig, source: ConfigSource) -> Resul
         Bound::Tcp(addr) => addr,
         Bound::Unix(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
     };
+    let lost = pool.connect_failures();
     let state = Arc::new(AppState::new(config, auth, pool));
     let reloader = Arc::new(Reloader::new(state.clone(), source));
     let admin = crate::admin::start(state.clone(), bound.clone()).await?;
 
     // The first load is awaited so a started server answers at once; failures retry in the background.
     let first = load(&reloader).await;
+    if !first && !state.config.load().db_pool_automatic_recovery {
+        if let Some(a) = admin {
+            a.shutdown().await;
+        }
+        return Err(StartError::NoRecovery);
+    }
     let loader = {
         let reloader = reloader.clone();
         tokio::spawn(async move {
@@ -129,6 +141,7 @@ pub async fn start_with_source(config: AppConfig, source: ConfigSource) -> Resul
         admin_addr: admin.as_ref().map(|a| a.addr),
         state,
         reloader,
+        lost,
         shutdown: tx,
         server,
         loader,
@@ -182,6 +195,20 @@ async fn load_schema(state: &AppState) -> bool {
 }
 
 impl Running {
+    /// With `db-pool-automatic-recovery = false`: resolves (with the reason) when a connection to the
+    /// database cannot be opened, after which PostgREST terminates instead of retrying. Never resolves when
+    /// recovery is on.
+    pub async fn connection_lost(&self) -> String {
+        if self.state.config.load().db_pool_automatic_recovery {
+            return std::future::pending().await;
+        }
+        let mut failures = self.lost.clone();
+        match failures.changed().await {
+            Ok(()) => failures.borrow().clone(),
+            Err(_) => std::future::pending().await,
+        }
+    }
+
     /// Stops accepting, finishes in-flight requests and closes the pool.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);

@@ -39,6 +39,10 @@ pub fn trials() -> Vec<Trial> {
         Trial::test("lifecycle::reloads_under_load_fail_no_request", || {
             with_server(&[("db-pool", "4")], reloads_under_load)
         }),
+        Trial::test(
+            "lifecycle::without_automatic_recovery_a_lost_database_ends_the_server",
+            || no_automatic_recovery().map_err(Into::into),
+        ),
         Trial::test("lifecycle::unreachable_database_is_503", || {
             unreachable_database().map_err(Into::into)
         }),
@@ -529,6 +533,53 @@ async fn reloads_under_load(
         ));
     }
     Ok(())
+}
+
+/// `db-pool-automatic-recovery = false`: the server does not start without its database, and a running one
+/// reports the lost connection (the binary then exits) instead of retrying.
+fn no_automatic_recovery() -> Result<(), String> {
+    let runtime = runner::trial_runtime()?;
+    runtime.block_on(async {
+        let mut cluster = restgres::tempcluster::TempCluster::start()
+            .await
+            .map_err(|e| format!("starting a throwaway cluster: {e}"))?;
+        let uri = cluster.uri();
+        let text = format!(
+            "db-uri = \"{uri}\"\ndb-schemas = \"public\"\ndb-anon-role = \"postgres\"\n\
+             server-host = \"127.0.0.1\"\nserver-port = 0\ndb-pool-automatic-recovery = false\n"
+        );
+        let result = async {
+            let running = restgres::server::start(restgres::server::config_from_text(&text)?)
+                .await
+                .map_err(|e| e.to_string())?;
+            let addr = running.addr;
+            let (status, body) = get(&client(), addr, "/").await?;
+            if status != 200 {
+                return Err(format!("before: {status} {body}"));
+            }
+            cluster.pause();
+            // A request finds the connection gone; the pool's attempt to open another one fails.
+            let _ = get(&client(), addr, "/").await?;
+            let lost = tokio::time::timeout(Duration::from_secs(10), running.connection_lost()).await;
+            running.shutdown().await;
+            let reason = lost.map_err(|_| "connection_lost did not resolve within 10 s".to_string())?;
+            if reason.is_empty() {
+                return Err("connection_lost resolved without a reason".into());
+            }
+            // Starting while the database is away fails at once.
+            match restgres::server::start(restgres::server::config_from_text(&text)?).await {
+                Err(restgres::server::StartError::NoRecovery) => Ok(()),
+                Err(e) => Err(format!("expected NoRecovery, got {e}")),
+                Ok(r) => {
+                    r.shutdown().await;
+                    Err("started without its database and without automatic recovery".into())
+                }
+            }
+        }
+        .await;
+        cluster.stop();
+        result
+    })
 }
 
 fn unreachable_database() -> Result<(), String> {
