@@ -43,6 +43,9 @@ pub fn trials() -> Vec<Trial> {
             "lifecycle::without_automatic_recovery_a_lost_database_ends_the_server",
             || no_automatic_recovery().map_err(Into::into),
         ),
+        Trial::test("lifecycle::terminated_backends_mid_request", || {
+            with_server(&[("db-pool", "2")], terminated_backends)
+        }),
         Trial::test("lifecycle::unreachable_database_is_503", || {
             unreachable_database().map_err(Into::into)
         }),
@@ -580,6 +583,80 @@ fn no_automatic_recovery() -> Result<(), String> {
         cluster.stop();
         result
     })
+}
+
+/// Every database connection of the server is terminated (`pg_terminate_backend`) while a request runs: that
+/// request gets a 503 in PostgREST's shape, the next ones succeed on new connections, and the NOTIFY listener
+/// reconnects by itself (a reload notification works again afterwards).
+async fn terminated_backends(
+    running: restgres::server::Running,
+    admin: String,
+    dbname: String,
+) -> Result<(), String> {
+    let addr = running.addr;
+    let (admin_client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let result = async {
+        let slow = tokio::spawn(async move { get_with_headers(&client(), addr, "/slow").await });
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let killed: i64 = admin_client
+            .query_one(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = $1 AND usename = $2) t",
+                &[&dbname, &db::AUTHENTICATOR],
+            )
+            .await
+            .map_err(|e| e.to_string())?
+            .get(0);
+        if killed < 2 {
+            return Err(format!("expected the request's and the listener's connections, terminated {killed}"));
+        }
+        let (status, headers, body) = slow.await.map_err(|e| e.to_string())??;
+        let code = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_string))
+            .unwrap_or_default();
+        if status != 503 || !matches!(code.as_str(), "57P01" | "PGRST000" | "PGRST001") {
+            return Err(format!("the interrupted request: expected 503, got {status} {body}"));
+        }
+        if headers.get("retry-after").is_none() {
+            return Err("the interrupted request's 503 has no Retry-After".into());
+        }
+        for _ in 0..5 {
+            let (status, body) = get(&client(), addr, "/items?select=id&id=eq.1").await?;
+            if status != 200 {
+                return Err(format!("after the terminations: {status} {body}"));
+            }
+        }
+        // The listener comes back (after its backoff) and reloads on notifications again.
+        admin_client
+            .batch_execute(
+                "CREATE TABLE test.lc_after_kill (id int); GRANT SELECT ON test.lc_after_kill TO restgres_test_anon",
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            admin_client
+                .batch_execute("NOTIFY pgrst, 'reload schema'")
+                .await
+                .map_err(|e| e.to_string())?;
+            let (status, _) = get(&client(), addr, "/lc_after_kill").await?;
+            if status == 200 {
+                break;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err("the listener did not come back within 15 s".into());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Ok(())
+    }
+    .await;
+    running.shutdown().await;
+    result
 }
 
 fn unreachable_database() -> Result<(), String> {
