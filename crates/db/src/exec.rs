@@ -61,6 +61,26 @@ pub struct TxRequest {
     pub verify: Option<Verify>,
 }
 
+impl TxRequest {
+    /// The `BEGIN` this transaction starts with.
+    pub fn begin_sql(&self) -> String {
+        format!(
+            "BEGIN ISOLATION LEVEL {} {}",
+            self.isolation.unwrap_or(Isolation::ReadCommitted).sql(),
+            if self.read_only { "READ ONLY" } else { "READ WRITE" }
+        )
+    }
+
+    /// The statements between `BEGIN` and the end, in the order they run.
+    pub fn statements(&self) -> Vec<&Statement> {
+        let mut out = vec![&self.settings];
+        out.extend(self.pre_request.iter());
+        out.extend(self.count_plan.iter());
+        out.push(&self.main);
+        out
+    }
+}
+
 /// Conditions a write's result must meet to be committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Verify {
@@ -139,20 +159,13 @@ impl Pool {
 }
 
 async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<DbOutcome, DbError> {
-    let mut statements: Vec<&Statement> = vec![&req.settings];
-    statements.extend(req.pre_request.iter());
-    statements.extend(req.count_plan.iter());
-    statements.push(&req.main);
+    let statements = req.statements();
     let cached: Vec<Option<tokio_postgres::Statement>> = statements
         .iter()
         .map(|s| if prepared { conn.cached(&s.sql) } else { None })
         .collect();
 
-    let begin = format!(
-        "BEGIN ISOLATION LEVEL {} {}",
-        req.isolation.unwrap_or(Isolation::ReadCommitted).sql(),
-        if req.read_only { "READ ONLY" } else { "READ WRITE" }
-    );
+    let begin = req.begin_sql();
     let end = req.end;
     let client = &conn.client;
     let steps = statements

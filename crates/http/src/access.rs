@@ -1,4 +1,5 @@
-//! What the access log says of a request besides its request line: the database role and, with `log-query`, the SQL.
+//! What the access log says of a request besides its request line: the database role and, with `log-query`, the
+//! SQL; on request (benchmarks, debugging) the whole transaction a request ran.
 
 use std::sync::{Arc, Mutex};
 
@@ -7,11 +8,48 @@ use std::sync::{Arc, Mutex};
 pub struct AccessNote {
     role: Mutex<Option<String>>,
     query: Mutex<Option<String>>,
+    /// Set by [`AccessNote::capturing`]: keep the transaction's statements.
+    capture: bool,
+    transaction: Mutex<Option<CapturedTx>>,
+}
+
+/// A transaction as restgres ran it: `BEGIN ...`, the statements with their parameters, and how it ended.
+#[derive(Debug, Clone)]
+pub struct CapturedTx {
+    pub begin: String,
+    pub statements: Vec<restgres_sql::Statement>,
+    pub commit: bool,
 }
 
 impl AccessNote {
     pub fn new() -> Arc<AccessNote> {
         Arc::new(AccessNote::default())
+    }
+
+    /// A note that also keeps the transaction: put it in a request's extensions before `handler::handle`.
+    pub fn capturing() -> Arc<AccessNote> {
+        Arc::new(AccessNote {
+            capture: true,
+            ..AccessNote::default()
+        })
+    }
+
+    pub fn set_transaction(&self, tx: &restgres_db::TxRequest) {
+        if !self.capture {
+            return;
+        }
+        if let Ok(mut t) = self.transaction.lock() {
+            *t = Some(CapturedTx {
+                begin: tx.begin_sql(),
+                statements: tx.statements().into_iter().cloned().collect(),
+                commit: tx.end == restgres_db::TxEnd::Commit,
+            });
+        }
+    }
+
+    /// The transaction of the request, when capturing.
+    pub fn transaction(&self) -> Option<CapturedTx> {
+        self.transaction.lock().ok().and_then(|t| t.clone())
     }
 
     pub fn set_role(&self, role: &str) {

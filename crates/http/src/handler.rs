@@ -44,8 +44,14 @@ where
 {
     let head = req.method() == Method::HEAD;
     // Travels with the request, then with the response to the access log.
-    let note = crate::access::AccessNote::new();
-    req.extensions_mut().insert(note.clone());
+    let note = match req.extensions().get::<std::sync::Arc<crate::access::AccessNote>>() {
+        Some(n) => n.clone(),
+        None => {
+            let n = crate::access::AccessNote::new();
+            req.extensions_mut().insert(n.clone());
+            n
+        }
+    };
     let config = state.config.load_full();
     let origins = config.server_cors_allowed_origins.as_deref();
     if let Some(reply) = crate::cors::preflight(req.method(), req.headers(), origins) {
@@ -554,10 +560,11 @@ pub(crate) async fn run(
     pre: &Prelude,
 ) -> Result<restgres_db::DbOutcome, ApiError> {
     // `log-query`: the access log shows it when the response is an error (status 400 and up), as PostgREST.
-    if config.log_query {
-        if let Some(n) = &pre.note {
+    if let Some(n) = &pre.note {
+        if config.log_query {
             n.set_query(&tx.main.sql);
         }
+        n.set_transaction(&tx);
     }
     pre.timings.mark(2);
     let outcome = state
