@@ -46,6 +46,9 @@ pub fn trials() -> Vec<Trial> {
         Trial::test("lifecycle::terminated_backends_mid_request", || {
             with_server(&[("db-pool", "2")], terminated_backends)
         }),
+        Trial::test("lifecycle::repeated_reloads_do_not_grow_memory", || {
+            with_server(&[], reload_memory)
+        }),
         Trial::test("lifecycle::unreachable_database_is_503", || {
             unreachable_database().map_err(Into::into)
         }),
@@ -657,6 +660,53 @@ async fn terminated_backends(
     .await;
     running.shutdown().await;
     result
+}
+
+/// Schema reloads replace the cache: after a warm-up, hundreds more reloads (and requests) leave the
+/// process's resident memory where it was, give or take allocator noise. (nextest runs each trial in its own
+/// process, so the figure is this server's.)
+async fn reload_memory(running: restgres::server::Running, _: String, _: String) -> Result<(), String> {
+    let addr = running.addr;
+    let http = client();
+    let result = async {
+        let round = |n: usize| {
+            let reloader = running.reloader.clone();
+            let http = http.clone();
+            async move {
+                for _ in 0..n {
+                    reloader.schema().await.map_err(|e| e.to_string())?;
+                    let (status, body) = get(&http, addr, "/items?select=id&id=eq.1").await?;
+                    if status != 200 {
+                        return Err(format!("{status} {body}"));
+                    }
+                }
+                Ok::<(), String>(())
+            }
+        };
+        round(50).await?;
+        let warm = rss_kb()?;
+        round(300).await?;
+        let after = rss_kb()?;
+        // A leak of even 50 kB per reload would add 15 MB.
+        if after > warm + 12 * 1024 {
+            return Err(format!("RSS grew from {warm} kB to {after} kB over 300 reloads"));
+        }
+        Ok(())
+    }
+    .await;
+    running.shutdown().await;
+    result
+}
+
+/// This process's resident set size in kB (Linux).
+fn rss_kb() -> Result<u64, String> {
+    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| "no VmRSS in /proc/self/status".to_string())
 }
 
 fn unreachable_database() -> Result<(), String> {
