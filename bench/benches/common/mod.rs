@@ -1,4 +1,6 @@
 //! Shared by the server benchmarks: a database prepared once, an in-process server, batches of requests.
+// Each bench is its own crate and uses only some of these helpers.
+#![allow(dead_code)]
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
@@ -46,8 +48,17 @@ pub async fn prepare_database(db_name: &str, setup: &str) -> Result<String, Benc
 
 /// Starts restgres on `db_uri` with the schema `api` exposed and `extra` config lines.
 pub async fn start_server(db_uri: &str, extra: &str) -> Result<restgres::server::Running, BenchError> {
+    start_server_exposing(db_uri, "api", extra).await
+}
+
+/// Starts restgres on `db_uri` with `schemas` (a `db-schemas` value) exposed and `extra` config lines.
+pub async fn start_server_exposing(
+    db_uri: &str,
+    schemas: &str,
+    extra: &str,
+) -> Result<restgres::server::Running, BenchError> {
     let text = format!(
-        "db-uri = \"{db_uri}\"\ndb-schemas = \"api\"\nserver-host = \"127.0.0.1\"\nserver-port = 0\n\
+        "db-uri = \"{db_uri}\"\ndb-schemas = \"{schemas}\"\nserver-host = \"127.0.0.1\"\nserver-port = 0\n\
          log-level = \"crit\"\n{extra}"
     );
     let config = restgres::server::config_from_text(&text)?;

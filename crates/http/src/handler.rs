@@ -44,7 +44,10 @@ where
 {
     let head = req.method() == Method::HEAD;
     // Travels with the request, then with the response to the access log.
-    let note = match req.extensions().get::<std::sync::Arc<crate::access::AccessNote>>() {
+    let note = match req
+        .extensions()
+        .get::<std::sync::Arc<crate::access::AccessNote>>()
+    {
         Some(n) => n.clone(),
         None => {
             let n = crate::access::AccessNote::new();

@@ -53,8 +53,19 @@ impl AppState {
         let cache = self.pool.load_schema_cache(&config.db_schemas).await?;
         let roles = self.pool.load_role_settings().await?;
         let n = cache.tables.len();
-        self.schema.store(Some(Arc::new(cache)));
+        let old = self.schema.swap(Some(Arc::new(cache)));
         self.role_settings.store(Arc::new(roles));
+        if let Some(old) = old {
+            // Freeing a large cache takes a while (hundreds of ms for 20,000 tables): not inside the latency
+            // of whichever request drops the last reference, but on a blocking thread once none holds it.
+            tokio::task::spawn_blocking(move || {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+                while Arc::strong_count(&old) > 1 && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                drop(old);
+            });
+        }
         // Statements prepared against the old schema may describe old row shapes.
         self.pool.invalidate_statements();
         Ok((n, started.elapsed()))
