@@ -71,6 +71,14 @@ impl Metrics {
         result
     }
 
+    /// Schema-cache loads so far: (succeeded, failed).
+    pub fn schema_loads(&self) -> (u64, u64) {
+        (
+            self.schema_loads_ok.load(Ordering::Relaxed),
+            self.schema_loads_failed.load(Ordering::Relaxed),
+        )
+    }
+
     /// Counts one answered API request.
     pub fn request(&self, method: &http::Method, status: u16, took: Duration) {
         let seconds = took.as_secs_f64();
