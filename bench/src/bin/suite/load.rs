@@ -127,8 +127,8 @@ fn duration_ms(v: &str) -> Result<f64, SuiteError> {
     Ok(num.parse::<f64>().map_err(|_| format!("wrk latency {v:?}"))? * factor)
 }
 
-/// pgbench running the captured transaction (prepared statements, as restgres), with per-transaction logs for
-/// the latency percentiles.
+/// pgbench running the captured transaction (prepared statements when restgres prepares them, else the
+/// extended protocol's unnamed statements), with per-transaction logs for the latency percentiles.
 #[allow(clippy::too_many_arguments)]
 pub fn pgbench(
     script: &str,
@@ -139,6 +139,7 @@ pub fn pgbench(
     db: &str,
     connections: usize,
     duration: Duration,
+    prepared: bool,
     dir: &Path,
 ) -> Result<RunResult, SuiteError> {
     let file = dir.join("pgbench.sql");
@@ -149,7 +150,7 @@ pub fn pgbench(
         let _ = std::fs::remove_file(entry?.path());
     }
     let mut cmd = Command::new("pgbench");
-    cmd.args(["-n", "-M", "prepared"])
+    cmd.args(["-n", "-M", if prepared { "prepared" } else { "extended" }])
         .arg(format!("-c{connections}"))
         .arg(format!("-j{}", connections.clamp(1, 2)))
         .arg(format!("-T{}", duration.as_secs()))

@@ -3,6 +3,7 @@
 //!
 //!     cargo run --release -p restgres-bench --bin bench-suite            # everything, 5 s per run
 //!     SUITE_SECONDS=10 SUITE_ONLY=primary cargo run --release -p restgres-bench --bin bench-suite
+//!     SUITE_PREPARED=false cargo run ...   # db-prepared-statements = false, pgbench -M extended
 //!
 //! Needs PostgreSQL (`RESTGRES_BENCH_DB_URI`, by default `host=127.0.0.1 user=postgres`, with trust
 //! authentication for the role `restgres_bench_authenticator` it creates), `pgbench`, and `wrk` (installed with
@@ -44,6 +45,8 @@ fn run() -> Result<(), SuiteError> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
     let only = std::env::var("SUITE_ONLY").ok();
+    // The path for transaction-mode poolers: no named statements on either side.
+    let prepared = std::env::var("SUITE_PREPARED").map_or(true, |v| v != "false");
     let duration = Duration::from_secs(seconds);
     ensure_wrk()?;
     let workspace = workspace_dir();
@@ -56,7 +59,8 @@ fn run() -> Result<(), SuiteError> {
     let (host, port) = dataset::host_port(&dataset::server_config()?);
     let config_text = format!(
         "db-uri = \"{db_uri}\"\ndb-schemas = \"api\"\ndb-anon-role = \"restgres_bench_anon\"\n\
-         jwt-secret = \"{}\"\ndb-pool = 32\nserver-host = \"127.0.0.1\"\nlog-level = \"crit\"\n",
+         jwt-secret = \"{}\"\ndb-pool = 32\nserver-host = \"127.0.0.1\"\nlog-level = \"crit\"\n\
+         db-prepared-statements = {prepared}\n",
         dataset::JWT_SECRET
     );
 
@@ -100,6 +104,7 @@ fn run() -> Result<(), SuiteError> {
                 dataset::DB_NAME,
                 c,
                 duration,
+                prepared,
                 &out_dir,
             )?;
             let cpu_per_1000 = if ours.requests > 0 {
