@@ -28,7 +28,8 @@ pub fn spawn(
     conn: tokio_postgres::Config,
     channel: String,
     shutdown: watch::Receiver<bool>,
-) -> JoinHandle<()> {
+) -> (JoinHandle<()>, watch::Receiver<bool>) {
+    let (listening_tx, listening) = watch::channel(false);
     let wake = Arc::new(Notify::new());
     let config_wake = Arc::new(Notify::new());
     let schema_task = tokio::spawn(reload_on_wake(
@@ -43,11 +44,12 @@ pub fn spawn(
         true,
         shutdown.clone(),
     ));
-    tokio::spawn(async move {
-        listen(conn, channel, wake, config_wake, shutdown).await;
+    let task = tokio::spawn(async move {
+        listen(conn, channel, wake, config_wake, listening_tx, shutdown).await;
         schema_task.abort();
         config_task.abort();
-    })
+    });
+    (task, listening)
 }
 
 /// Reloads once per wake-up (the configuration too when `config`); wake-ups during a reload collapse into
@@ -84,6 +86,7 @@ async fn listen(
     channel: String,
     wake: Arc<Notify>,
     config_wake: Arc<Notify>,
+    listening: watch::Sender<bool>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_secs(1);
@@ -113,6 +116,7 @@ async fn listen(
                 match subscribed {
                     Ok(()) => {
                         tracing::info!("Listening for notifications on the \"{channel}\" channel");
+                        listening.send_replace(true);
                         backoff = Duration::from_secs(1);
                         if !first {
                             wake.notify_one();
@@ -146,6 +150,7 @@ async fn listen(
             }
             Err(e) => tracing::error!("The listener could not connect: {e}"),
         }
+        listening.send_replace(false);
         tokio::select! {
             _ = tokio::time::sleep(backoff) => {}
             _ = shutdown.changed() => return,

@@ -50,6 +50,8 @@ pub struct Running {
     server: JoinHandle<()>,
     loader: JoinHandle<()>,
     listener: Option<JoinHandle<()>>,
+    /// Whether the NOTIFY listener is subscribed (always false without `db-channel-enabled`).
+    listening: watch::Receiver<bool>,
     admin: Option<crate::admin::AdminServer>,
 }
 
@@ -84,13 +86,38 @@ pub async fn start_with_source(config: AppConfig, source: ConfigSource) -> Resul
             prepared_statements: config.db_prepared_statements,
         },
     );
-    // `server-unix-socket`, when set, replaces TCP (PostgREST's rule).
-    let listener = restgres_http::server::bind_listener(
-        &config.server_host,
+    let (host, port, reuse_port) = (
+        config.server_host.clone(),
         config.server_port,
         config.server_reuseport,
-        config.server_unix_socket.as_deref().map(Path::new),
-        config.server_unix_socket_mode,
+    );
+    let (unix_socket, unix_mode) = (config.server_unix_socket.clone(), config.server_unix_socket_mode);
+    let lost = pool.connect_failures();
+    let state = Arc::new(AppState::new(config, auth, pool));
+    let reloader = Arc::new(Reloader::new(state.clone(), source));
+
+    // With SO_REUSEPORT the kernel hands this instance connections as soon as it binds: as PostgREST, join the
+    // port only with a loaded schema cache, so that a new instance takes over from an old one without 503s.
+    let mut first = false;
+    if reuse_port {
+        let mut delay = Duration::from_millis(500);
+        while !load(&reloader).await {
+            if !state.config.load().db_pool_automatic_recovery {
+                return Err(StartError::NoRecovery);
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(32));
+        }
+        first = true;
+    }
+
+    // `server-unix-socket`, when set, replaces TCP (PostgREST's rule).
+    let listener = restgres_http::server::bind_listener(
+        &host,
+        port,
+        reuse_port,
+        unix_socket.as_deref().map(Path::new),
+        unix_mode,
     )
     .await?;
     let bound = listener.bound().clone();
@@ -98,13 +125,12 @@ pub async fn start_with_source(config: AppConfig, source: ConfigSource) -> Resul
         Bound::Tcp(addr) => addr,
         Bound::Unix(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
     };
-    let lost = pool.connect_failures();
-    let state = Arc::new(AppState::new(config, auth, pool));
-    let reloader = Arc::new(Reloader::new(state.clone(), source));
     let admin = crate::admin::start(state.clone(), bound.clone()).await?;
 
     // The first load is awaited so a started server answers at once; failures retry in the background.
-    let first = load(&reloader).await;
+    if !first {
+        first = load(&reloader).await;
+    }
     if !first && !state.config.load().db_pool_automatic_recovery {
         if let Some(a) = admin {
             a.shutdown().await;
@@ -129,10 +155,13 @@ pub async fn start_with_source(config: AppConfig, source: ConfigSource) -> Resul
     };
 
     let (tx, rx) = watch::channel(false);
-    let notify_listener = state.config.load().db_channel_enabled.then(|| {
+    let (notify_listener, listening) = if state.config.load().db_channel_enabled {
         let channel = state.config.load().db_channel.clone();
-        crate::listener::spawn(reloader.clone(), listener_conn, channel, rx.clone())
-    });
+        let (task, listening) = crate::listener::spawn(reloader.clone(), listener_conn, channel, rx.clone());
+        (Some(task), listening)
+    } else {
+        (None, watch::channel(false).1)
+    };
     let server = tokio::spawn(restgres_http::server::serve(listener, state.clone(), rx));
     tracing::info!("API server listening on {bound}");
     Ok(Running {
@@ -146,6 +175,7 @@ pub async fn start_with_source(config: AppConfig, source: ConfigSource) -> Resul
         server,
         loader,
         listener: notify_listener,
+        listening,
         admin,
     })
 }
@@ -195,6 +225,15 @@ async fn load_schema(state: &AppState) -> bool {
 }
 
 impl Running {
+    /// Waits until the NOTIFY listener is subscribed (notifications sent before that are not seen), at most
+    /// `within`; false when it is not (or there is no listener).
+    pub async fn listener_ready(&self, within: Duration) -> bool {
+        let mut listening = self.listening.clone();
+        tokio::time::timeout(within, listening.wait_for(|l| *l))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
     /// With `db-pool-automatic-recovery = false`: resolves (with the reason) when a connection to the
     /// database cannot be opened, after which PostgREST terminates instead of retrying. Never resolves when
     /// recovery is on.

@@ -258,6 +258,8 @@ fn expect_histogram(text: &str, status: u16, count: f64) -> Result<(), String> {
 }
 
 async fn metrics(ctx: Ctx) -> Result<(), String> {
+    // Notifications sent before the listener subscribes are not delivered.
+    let listening = ctx.running.listener_ready(Duration::from_secs(10)).await;
     let http = client();
     let (api, admin) = (ctx.running.addr, ctx.admin);
     let superuser = ctx.superuser.clone();
@@ -346,6 +348,10 @@ async fn metrics(ctx: Ctx) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         tokio::spawn(conn);
+        // Notifications sent before the listener subscribes are not delivered.
+        if !listening {
+            return Err("the NOTIFY listener did not subscribe within 10 s".into());
+        }
         su.batch_execute("NOTIFY pgrst, 'reload schema'")
             .await
             .map_err(|e| e.to_string())?;

@@ -49,6 +49,10 @@ pub fn trials() -> Vec<Trial> {
         Trial::test("lifecycle::repeated_reloads_do_not_grow_memory", || {
             with_server(&[], reload_memory)
         }),
+        Trial::test(
+            "lifecycle::reuseport_binds_only_with_a_loaded_schema_cache",
+            || reuseport_waits_for_the_cache().map_err(Into::into),
+        ),
         Trial::test("lifecycle::unreachable_database_is_503", || {
             unreachable_database().map_err(Into::into)
         }),
@@ -217,6 +221,10 @@ async fn notify_reload(running: restgres::server::Running, admin: String, _: Str
                 "before the reload the table should be unknown (404 PGRST205), got {status}: {body}"
             ));
         }
+        // Notifications sent before the listener subscribes are not delivered.
+        if !running.listener_ready(Duration::from_secs(10)).await {
+            return Err("the NOTIFY listener did not subscribe within 10 s".into());
+        }
         // A migration's worth of notifications at once.
         for _ in 0..25 {
             admin_client
@@ -306,6 +314,9 @@ async fn reload_config(
                 .to_string(),
         )
         .await?;
+        if !running.listener_ready(Duration::from_secs(10)).await {
+            return Err("the NOTIFY listener did not subscribe within 10 s".into());
+        }
         sql("NOTIFY pgrst, 'reload config'".to_string()).await?;
         wait_for("/items?select=id&order=id", 200, r#"[{"id":1}]"#).await?;
         // A role setting for this database wins over the pre-config function.
@@ -713,6 +724,54 @@ fn rss_kb() -> Result<u64, String> {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| "no VmRSS in /proc/self/status".to_string())
+}
+
+/// `server-reuseport`: a new instance joins the port only once its schema cache is loaded, so that while the
+/// database is away it takes no connections (the old instance keeps them), then serves as soon as it is back.
+fn reuseport_waits_for_the_cache() -> Result<(), String> {
+    let runtime = runner::trial_runtime()?;
+    runtime.block_on(async {
+        let mut cluster = restgres::tempcluster::TempCluster::start()
+            .await
+            .map_err(|e| format!("starting a throwaway cluster: {e}"))?;
+        let uri = cluster.uri();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let text = format!(
+            "db-uri = \"{uri}\"\ndb-schemas = \"public\"\ndb-anon-role = \"postgres\"\n\
+             server-host = \"127.0.0.1\"\nserver-port = {port}\nserver-reuseport = true\n"
+        );
+        cluster.pause();
+        let config = restgres::server::config_from_text(&text)?;
+        let starting = tokio::spawn(restgres::server::start(config));
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let listening = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok();
+        let result = async {
+            if listening {
+                return Err("bound the port before its schema cache was loaded".to_string());
+            }
+            cluster
+                .resume()
+                .await
+                .map_err(|e| format!("restarting the cluster: {e}"))?;
+            let running = tokio::time::timeout(Duration::from_secs(30), starting)
+                .await
+                .map_err(|_| "did not start within 30 s of the database coming back".to_string())?
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            let (status, body) = get(&client(), running.addr, "/").await?;
+            running.shutdown().await;
+            if status != 200 {
+                return Err(format!("once started: {status} {body}"));
+            }
+            Ok(())
+        }
+        .await;
+        cluster.stop();
+        result
+    })
 }
 
 fn unreachable_database() -> Result<(), String> {
