@@ -16,6 +16,9 @@ const COALESCE: Duration = Duration::from_millis(100);
 /// server will do, as in PostgREST: NOTIFY is only delivered where it was sent, on the primary.
 pub fn listener_config(pool_config: &tokio_postgres::Config) -> tokio_postgres::Config {
     let mut config = pool_config.clone();
+    // The listener only reads: a network that drops silently would go unnoticed for the kernel's default
+    // two hours without TCP keepalives sent sooner.
+    config.keepalives(true).keepalives_idle(Duration::from_secs(30));
     if config.get_hosts().len() > 1 {
         config.target_session_attrs(tokio_postgres::config::TargetSessionAttrs::ReadWrite);
     }
@@ -179,6 +182,11 @@ mod tests {
         assert_eq!(
             listener_config(&many).get_target_session_attrs(),
             TargetSessionAttrs::ReadWrite
+        );
+        // A silently dropped network is noticed within minutes, not hours.
+        assert_eq!(
+            listener_config(&one).get_keepalives_idle(),
+            Duration::from_secs(30)
         );
     }
 }
