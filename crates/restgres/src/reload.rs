@@ -122,12 +122,7 @@ impl Reloader {
                 "Schema cache queried in {:.1} milliseconds",
                 took.as_secs_f64() * 1000.0
             );
-            tracing::info!(
-                "Schema cache loaded {} Relations, {} Relationships, {} Functions",
-                cache.tables.len(),
-                cache.foreign_keys.len(),
-                cache.routines.values().map(Vec::len).sum::<usize>()
-            );
+            tracing::info!("Schema cache loaded {}", cache.summary());
         }
         Ok(())
     }

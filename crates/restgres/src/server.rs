@@ -196,27 +196,8 @@ async fn load(reloader: &Reloader) -> bool {
             Err(e) => tracing::error!("Failed to load the in-database configuration: {e}"),
         }
     }
-    load_schema(&reloader.state).await
-}
-
-/// Loads the schema cache, logging the outcome as PostgREST does; true on success.
-async fn load_schema(state: &AppState) -> bool {
-    match state.metrics.schema_load(state.reload_schema().await) {
-        Ok((_, took)) => {
-            if let Some(cache) = state.schema.load().as_ref() {
-                tracing::info!(
-                    "Schema cache queried in {:.1} milliseconds",
-                    took.as_secs_f64() * 1000.0
-                );
-                tracing::info!(
-                    "Schema cache loaded {} Relations, {} Relationships, {} Functions",
-                    cache.tables.len(),
-                    cache.foreign_keys.len(),
-                    cache.routines.values().map(Vec::len).sum::<usize>()
-                );
-            }
-            true
-        }
+    match reloader.schema().await {
+        Ok(()) => true,
         Err(e) => {
             tracing::error!("Failed to load the schema cache: {e}");
             false

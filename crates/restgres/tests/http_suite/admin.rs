@@ -65,16 +65,7 @@ where
     let env = db::env()?;
     let runtime = runner::trial_runtime()?;
     let (dbname, _drop_db) = runner::trial_database(&runtime, env)?;
-    let overrides: BTreeMap<String, toml::Value> = extra
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                v.parse::<i64>()
-                    .map_or(toml::Value::String(v.to_string()), toml::Value::Integer),
-            )
-        })
-        .collect();
+    let overrides = runner::overrides(extra);
     let text = runner::config_text(&db::server_uri(&env.admin_uri, &dbname), &overrides)?;
     let superuser = db::with_database(&env.admin_uri, &dbname);
     runtime.block_on(async move {
@@ -344,10 +335,7 @@ async fn metrics(ctx: Ctx) -> Result<(), String> {
         }
 
         // A reload through NOTIFY counts as a second successful load.
-        let (su, conn) = tokio_postgres::connect(&superuser, tokio_postgres::NoTls)
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(conn);
+        let su = db::connect(&superuser).await?;
         // Notifications sent before the listener subscribes are not delivered.
         if !listening {
             return Err("the NOTIFY listener did not subscribe within 10 s".into());
@@ -469,10 +457,7 @@ async fn database_goes_away(ctx: Ctx) -> Result<(), String> {
     let http = client();
     let admin = ctx.admin;
     // On the cluster's own database: PostgreSQL does not let a session refuse connections to its own.
-    let (su, conn) = tokio_postgres::connect(&db::env()?.admin_uri, tokio_postgres::NoTls)
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::spawn(conn);
+    let su = db::connect(&db::env()?.admin_uri).await?;
     let database = db::ident(&ctx.dbname);
     let literal = format!("'{}'", ctx.dbname.replace('\'', "''"));
     let check = async {

@@ -68,16 +68,7 @@ where
     let env = db::env()?;
     let runtime = runner::trial_runtime()?;
     let (dbname, _drop_db) = runner::trial_database(&runtime, env)?;
-    let overrides: BTreeMap<String, toml::Value> = extra
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                v.parse::<i64>()
-                    .map_or(toml::Value::String(v.to_string()), toml::Value::Integer),
-            )
-        })
-        .collect();
+    let overrides = runner::overrides(extra);
     let text = runner::config_text(&db::server_uri(&env.admin_uri, &dbname), &overrides)?;
     let admin = db::with_database(&env.admin_uri, &dbname);
     runtime.block_on(async move {
@@ -174,10 +165,7 @@ async fn client_disconnect(
     }
     // The next request must get the (only) connection once the abandoned transaction has finished.
     let (status, body) = get(&client(), addr, "/items?select=id&limit=1").await?;
-    let (admin_client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::spawn(conn);
+    let admin_client = db::connect(&admin).await?;
     let row = admin_client
         .query_one(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'",
@@ -203,10 +191,7 @@ async fn client_disconnect(
 async fn notify_reload(running: restgres::server::Running, admin: String, _: String) -> Result<(), String> {
     let addr = running.addr;
     let http = client();
-    let (admin_client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::spawn(conn);
+    let admin_client = db::connect(&admin).await?;
     let result = async {
         admin_client
             .batch_execute(
@@ -275,10 +260,7 @@ async fn reload_config(
 ) -> Result<(), String> {
     let addr = running.addr;
     let http = client();
-    let (admin_client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::spawn(conn);
+    let admin_client = db::connect(&admin).await?;
     let sql = |s: String| {
         let c = &admin_client;
         async move { c.batch_execute(&s).await.map_err(|e| format!("{s}: {e}")) }
@@ -362,7 +344,7 @@ fn same_json(a: &str, b: &str) -> bool {
         serde_json::from_str::<serde_json::Value>(a),
         serde_json::from_str::<serde_json::Value>(b),
     ) {
-        (Ok(x), Ok(y)) => x == y,
+        (Ok(x), Ok(y)) => crate::cases::json_equal(&x, &y),
         _ => false,
     }
 }
@@ -377,10 +359,7 @@ fn database_restart() -> Result<(), String> {
             .await
             .map_err(|e| format!("starting a throwaway cluster: {e}"))?;
         let uri = cluster.uri();
-        let (admin, conn) = tokio_postgres::connect(&uri, tokio_postgres::NoTls)
-            .await
-            .map_err(|e| e.to_string())?;
-        let conn_task = tokio::spawn(conn);
+        let admin = db::connect(&uri).await?;
         admin
             .batch_execute(
                 "CREATE TABLE public.rc_items (id int PRIMARY KEY); INSERT INTO public.rc_items VALUES (1)",
@@ -388,7 +367,6 @@ fn database_restart() -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         drop(admin);
-        let _ = conn_task.await;
         let text = format!(
             "db-uri = \"{uri}\"\ndb-schemas = \"public\"\ndb-anon-role = \"postgres\"\n\
              server-host = \"127.0.0.1\"\nserver-port = 0\ndb-pool = 4\ndb-pool-acquisition-timeout = 5\n\
@@ -444,10 +422,7 @@ fn database_restart() -> Result<(), String> {
             }
             eprintln!("recovered {:?} after the database came back", back.elapsed());
             // No connection leaked: the pool's (at most db-pool) plus the listener's.
-            let (admin, conn) = tokio_postgres::connect(&uri, tokio_postgres::NoTls)
-                .await
-                .map_err(|e| e.to_string())?;
-            tokio::spawn(conn);
+            let admin = db::connect(&uri).await?;
             let row = admin
                 .query_one(
                     "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'restgres-recovery-test'",
@@ -480,10 +455,7 @@ async fn reloads_under_load(
     let addr = running.addr;
     let metrics = tokio::runtime::Handle::current().metrics();
     let tasks_before = metrics.num_alive_tasks();
-    let (admin_client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::spawn(conn);
+    let admin_client = db::connect(&admin).await?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut clients = Vec::new();
     for _ in 0..8 {
@@ -614,10 +586,7 @@ async fn terminated_backends(
     dbname: String,
 ) -> Result<(), String> {
     let addr = running.addr;
-    let (admin_client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::spawn(conn);
+    let admin_client = db::connect(&admin).await?;
     let result = async {
         let slow = tokio::spawn(async move { get_with_headers(&client(), addr, "/slow").await });
         tokio::time::sleep(Duration::from_millis(400)).await;

@@ -36,6 +36,19 @@ pub fn default_config(db_uri: &str) -> BTreeMap<String, String> {
     config
 }
 
+/// Configuration overrides written as pairs in Rust trials: integers stay integers, the rest are strings.
+pub fn overrides(extra: &[(&str, &str)]) -> BTreeMap<String, toml::Value> {
+    extra
+        .iter()
+        .map(|(k, v)| {
+            let value = v
+                .parse::<i64>()
+                .map_or(toml::Value::String(v.to_string()), toml::Value::Integer);
+            (k.to_string(), value)
+        })
+        .collect()
+}
+
 /// The configuration file text for a case file: the defaults, overridden and extended by its `[config]`.
 pub fn config_text(db_uri: &str, overrides: &BTreeMap<String, toml::Value>) -> Result<String, String> {
     let mut config = default_config(db_uri);
