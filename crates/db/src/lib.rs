@@ -7,7 +7,9 @@ pub mod exec;
 pub mod introspect;
 pub mod params;
 pub mod pool;
+pub mod stream;
 
 pub use error::{DbError, PgError};
 pub use exec::{DbOutcome, Isolation, TxEnd, TxRequest, Verify, Violation};
 pub use pool::{Pool, PoolSettings};
+pub use stream::{BodyTail, STREAM_THRESHOLD};

@@ -85,9 +85,12 @@ pub(crate) async fn call(
     };
 
     let base = tx_base_with(state, config, parts, pre, &call.settings);
+    // Reads, and calls of functions that cannot write, run read-only (PostgREST's access mode).
+    let read_only = !is_post || call.volatility != Volatility::Volatile;
+    // Their bodies come in pieces, so a large one streams; a write's response waits for its COMMIT.
+    let chunked = read_only && plan_media.is_none() && !head;
     let tx = TxRequest {
-        // Reads, and calls of functions that cannot write, run read-only (PostgREST's access mode).
-        read_only: !is_post || call.volatility != Volatility::Volatile,
+        read_only,
         isolation: base.isolation,
         settings: base.settings,
         pre_request: base.pre_request,
@@ -95,11 +98,16 @@ pub(crate) async fn call(
             .then(|| restgres_sql::call::call_count_plan_statement(&call, &args)),
         main: match &plan_media {
             Some(m) => explain(restgres_sql::call::call_statement(&call, &req, &args), m),
+            None if chunked => restgres_sql::chunked_statement(
+                restgres_sql::call::call_statement(&call, &req, &args),
+                req.format.binary_body(),
+            ),
             None => restgres_sql::call::call_statement(&call, &req, &args),
         },
         end: base.end,
         explain: plan_media.is_some(),
         verify: None,
+        chunked,
     };
     let outcome = run(state, config, tx, pre).await?;
     if let Some(m) = plan_media {

@@ -51,6 +51,7 @@ pub fn preflight(method: &Method, headers: &HeaderMap, allowed: Option<&[String]
         status: StatusCode::OK,
         headers: out,
         body: bytes::Bytes::new(),
+        tail: None,
     })
 }
 
@@ -117,6 +118,7 @@ mod tests {
             status: StatusCode::OK,
             headers: vec![],
             body: bytes::Bytes::new(),
+            tail: None,
         };
         decorate(&mut r, Some("http://a.test"), Some(&list));
         assert!(r
@@ -129,6 +131,7 @@ mod tests {
             status: StatusCode::OK,
             headers: vec![],
             body: bytes::Bytes::new(),
+            tail: None,
         };
         decorate(&mut r, None, None);
         assert!(r.headers.is_empty());

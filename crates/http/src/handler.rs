@@ -335,6 +335,7 @@ fn options(
             ("Allow".into(), allow),
         ],
         body: bytes::Bytes::new(),
+        tail: None,
     })
 }
 
@@ -374,6 +375,8 @@ async fn read(
     let base = tx_base(state, config, parts, pre);
     let count_plan = matches!(read.count, Some(CountPref::Planned | CountPref::Estimated))
         .then(|| restgres_sql::count_plan_statement(&read.plan));
+    // A GET's body comes in pieces, so a large one streams (HEAD has none; a plan is small).
+    let chunked = plan_media.is_none() && !read.head;
     let tx = TxRequest {
         read_only: true,
         isolation: base.isolation,
@@ -382,11 +385,16 @@ async fn read(
         count_plan,
         main: match &plan_media {
             Some(m) => explain(restgres_sql::read_statement(&read), m),
+            None if chunked => restgres_sql::chunked_statement(
+                restgres_sql::read_statement(&read),
+                read.format.binary_body(),
+            ),
             None => restgres_sql::read_statement(&read),
         },
         end: base.end,
         explain: plan_media.is_some(),
         verify: None,
+        chunked,
     };
     let outcome = run(state, config, tx, pre).await?;
     if let Some(m) = plan_media {
@@ -457,6 +465,7 @@ pub(crate) fn plan_reply(outcome: restgres_db::DbOutcome, media: &restgres_reque
         status: http::StatusCode::OK,
         headers: vec![(http::header::CONTENT_TYPE.to_string(), media.content_type())],
         body: bytes::Bytes::from(outcome.body),
+        tail: None,
     }
 }
 

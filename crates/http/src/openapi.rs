@@ -70,6 +70,7 @@ pub(crate) async fn root(
                 end: base.end,
                 explain: false,
                 verify: None,
+                chunked: false,
             };
             let outcome = run(state, config, tx, pre).await?;
             let names: Vec<String> = serde_json::from_slice(&outcome.body)
@@ -108,5 +109,6 @@ pub(crate) async fn root(
             "application/openapi+json; charset=utf-8".to_string(),
         )],
         body: Bytes::from(doc.to_string()),
+        tail: None,
     })
 }

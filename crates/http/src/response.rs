@@ -4,28 +4,40 @@ use crate::ApiError;
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{Response, StatusCode};
-use http_body_util::Full;
 use restgres_config::ErrorVerbosity;
 use restgres_db::DbOutcome;
 use restgres_plan::{OutputFormat, ReadRequest};
 use serde_json::Value;
 
-pub type Body = Full<Bytes>;
+pub use crate::body::Body;
 
 /// A response before it becomes hyper's: status, headers in order, body.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// A streamed body's rest, after `body`.
+    pub tail: Option<restgres_db::BodyTail>,
 }
 
 impl Reply {
+    pub fn new(status: StatusCode, headers: Vec<(String, String)>, body: Bytes) -> Reply {
+        Reply {
+            status,
+            headers,
+            body,
+            tail: None,
+        }
+    }
+
     /// Into a hyper response; headers that are not valid HTTP are dropped rather than failing the request.
     pub fn into_response(self, head: bool) -> Response<Body> {
-        let len = self.body.len();
-        let body = if head { Bytes::new() } else { self.body };
-        let mut resp = Response::new(Full::new(body));
+        let body = Body::new(self.body, self.tail);
+        let len = body.len();
+        // HEAD: the size a GET would send, and no body (a streamed rest is dropped, which ends its query).
+        let body = if head { Body::empty() } else { body };
+        let mut resp = Response::new(body);
         *resp.status_mut() = self.status;
         let headers = resp.headers_mut();
         for (k, v) in self.headers {
@@ -58,11 +70,7 @@ pub fn error_reply(err: &ApiError, verbosity: ErrorVerbosity) -> Reply {
         ),
     ];
     headers.extend(parts.headers);
-    Reply {
-        status: parts.status,
-        headers,
-        body,
-    }
+    Reply::new(parts.status, headers, body)
 }
 
 /// `Content-Range` and the status it implies (200, 206 or 416), as PostgREST computes them.
@@ -118,17 +126,22 @@ pub fn read_reply(
     if let Some(p) = extra.preference_applied {
         headers.push(("Preference-Applied".to_string(), p));
     }
-    let body = if status == StatusCode::RANGE_NOT_SATISFIABLE {
+    let (body, tail) = if status == StatusCode::RANGE_NOT_SATISFIABLE {
         let err = ApiError::RangeOutOfBounds {
             lower,
             total: total.unwrap_or(0),
         };
         let parts = err.parts();
-        Bytes::from(parts.body(verbosity).to_string())
+        (Bytes::from(parts.body(verbosity).to_string()), None)
     } else {
-        Bytes::from(std::mem::take(&mut outcome.body))
+        (
+            Bytes::from(std::mem::take(&mut outcome.body)),
+            outcome.tail.take(),
+        )
     };
-    reply_with_overrides(&outcome, status, headers, body)
+    let mut reply = reply_with_overrides(&outcome, status, headers, body)?;
+    reply.tail = tail;
+    Ok(reply)
 }
 
 /// The reply a statement's result gives, after the `response.status`/`response.headers` it set in SQL.
@@ -144,11 +157,7 @@ pub fn reply_with_overrides(
         status,
         headers,
     )?;
-    Ok(Reply {
-        status,
-        headers,
-        body,
-    })
+    Ok(Reply::new(status, headers, body))
 }
 
 /// Applies `response.status` and `response.headers` set in SQL; SQL's headers replace built-in ones.

@@ -175,6 +175,7 @@ pub(crate) async fn write(
             singular,
             put,
         }),
+        chunked: false,
     };
     let mut outcome = run(state, config, tx, pre).await?;
     if let Some(m) = plan_media {

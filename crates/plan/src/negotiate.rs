@@ -62,6 +62,15 @@ impl OutputFormat {
         )
     }
 
+    /// Whether the body PostgreSQL builds is `bytea` (raw bytes) rather than text or json.
+    pub fn binary_body(&self) -> bool {
+        match self {
+            OutputFormat::Raw(r) => r.binary,
+            OutputFormat::Custom(c) => c.binary,
+            _ => false,
+        }
+    }
+
     pub fn media_type(&self) -> MediaType {
         match self {
             OutputFormat::Json => MediaType::Json,

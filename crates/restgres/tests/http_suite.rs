@@ -20,6 +20,8 @@ mod logging;
 mod runner;
 #[path = "http_suite/serving.rs"]
 mod serving;
+#[path = "http_suite/streaming.rs"]
+mod streaming;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
@@ -54,6 +56,7 @@ fn trials() -> Vec<Trial> {
     trials.extend(serving::trials());
     trials.extend(admin::trials());
     trials.extend(logging::trials());
+    trials.extend(streaming::trials());
     trials.extend(clients::trials());
     let dir = cases_dir();
     let files = cases::find_case_files(&dir);

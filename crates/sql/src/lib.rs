@@ -8,9 +8,11 @@
 pub mod builder;
 pub mod call;
 pub mod read;
+pub mod stream;
 pub mod tx;
 pub mod write;
 
 pub use builder::{quote_ident, quote_qualified, Statement};
 pub use read::{count_plan_statement, read_statement, READ_COLUMNS};
+pub use stream::{chunked_statement, BODY_CHUNK};
 pub use tx::{pre_request_statement, settings_statement};

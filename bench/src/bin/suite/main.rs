@@ -12,6 +12,7 @@
 
 mod capture;
 mod dataset;
+mod large;
 mod load;
 mod proc;
 mod workloads;
@@ -125,12 +126,29 @@ fn run() -> Result<(), SuiteError> {
     let peak_rss = proc::peak_rss_kb(server.pid())?;
     drop(server);
 
-    let report = render(&rows, idle_rss, peak_rss, seconds);
+    // The large response, on a fresh process so that its high-water mark is this phase's own.
+    let mut large_runs = Vec::new();
+    if only.as_deref().is_none_or(|o| LARGE_NAME.contains(o)) {
+        let server = Server::start(&binary, &conf, api_port)?;
+        for clients in [1, 4] {
+            eprintln!("{LARGE_NAME} @ {clients}");
+            large_runs.push(large::run(api_port, server.pid(), clients)?);
+        }
+    }
+
+    let mut report = String::new();
+    if !rows.is_empty() {
+        report.push_str(&render(&rows, idle_rss, peak_rss, seconds));
+    }
+    if !large_runs.is_empty() {
+        report.push_str(&render_large(&large_runs));
+    }
     println!("{report}");
     std::fs::write(out_dir.join("report.md"), &report)?;
     if rows
         .iter()
         .any(|r| r.ours.failure.is_some() || r.theirs.failure.is_some())
+        || large_runs.iter().any(|r| r.failure.is_some())
     {
         return Err("some runs failed (marked FAILED in the table)".into());
     }
@@ -144,6 +162,42 @@ struct Row {
     theirs: load::RunResult,
     cpu_per_1000_ms: f64,
     rss_kb: u64,
+}
+
+const LARGE_NAME: &str = "large response (GET /book_pages, over 100 MB)";
+
+fn render_large(runs: &[large::LargeResult]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\n{LARGE_NAME}, streamed by a fresh restgres process; each client reads the whole body\n"
+    );
+    let _ = writeln!(
+        s,
+        "| clients | body MB | seconds | MB/s (all clients) | RSS before MB | peak RSS MB | errors |"
+    );
+    let _ = writeln!(s, "|---:|---:|---:|---:|---:|---:|---|");
+    for r in runs {
+        let mb = r.bytes as f64 / 1_000_000.0;
+        let _ = writeln!(
+            s,
+            "| {} | {:.1} | {:.2} | {:.0} | {:.1} | {:.1} | {} |",
+            r.clients,
+            mb,
+            r.seconds,
+            if r.seconds > 0.0 {
+                mb * r.clients as f64 / r.seconds
+            } else {
+                0.0
+            },
+            r.rss_before_kb as f64 / 1024.0,
+            r.peak_rss_kb as f64 / 1024.0,
+            r.failure
+                .as_deref()
+                .map_or_else(|| "0".to_string(), |f| format!("FAILED: {f}"))
+        );
+    }
+    s
 }
 
 fn render(rows: &[Row], idle_rss_kb: u64, peak_rss_kb: u64, seconds: u64) -> String {

@@ -60,7 +60,7 @@ pub fn trials() -> Vec<Trial> {
 }
 
 /// Runs `body` against a fresh server on a fresh database, configured with the suite defaults plus `extra`.
-fn with_server<F, Fut>(extra: &[(&str, &str)], body: F) -> Result<(), libtest_mimic::Failed>
+pub(crate) fn with_server<F, Fut>(extra: &[(&str, &str)], body: F) -> Result<(), libtest_mimic::Failed>
 where
     F: FnOnce(restgres::server::Running, String, String) -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
