@@ -98,6 +98,8 @@ pub struct AppConfig {
     pub server_host: String,
     pub server_port: u16,
     pub server_reuseport: bool,
+    /// `server-threads` (a restgres extension): the runtime's worker threads; 0 is one per CPU core.
+    pub server_threads: u32,
     pub server_trace_header: Option<String>,
     pub server_timing_enabled: bool,
     pub server_unix_socket: Option<String>,
@@ -186,6 +188,7 @@ impl Default for AppConfig {
             jwt_cache_max_entries: 1000,
             log_level: LogLevel::Error,
             log_format: LogFormat::Text,
+            server_threads: 0,
             log_query: false,
             openapi_mode: OpenApiMode::FollowPrivileges,
             openapi_security_active: false,

@@ -288,6 +288,10 @@ impl RawConfig {
                 .int("db-max-rows", 0, i64::MAX.into(), "a non-negative integer")?
                 .map(clamp_i64),
             db_plan_enabled: v.bool("db-plan-enabled")?,
+            server_threads: v
+                .int("server-threads", 0, 1024, "an integer from 0 to 1024")?
+                .map(clamp_u32)
+                .unwrap_or(0),
             db_pool: v
                 .int("db-pool", 1, u32::MAX.into(), "a positive integer")?
                 .map(clamp_u32)

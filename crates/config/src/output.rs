@@ -70,6 +70,7 @@ pub fn dump(config: &AppConfig) -> String {
         .iter()
         // restgres's own keys appear only when set, so that the dump stays PostgREST's.
         .filter(|key| !(key.name == "log-format" && config.log_format == crate::app::LogFormat::Text))
+        .filter(|key| !(key.name == "server-threads" && config.server_threads == 0))
         .map(|key| format!("{} = {}", key.name, dump_value(config, key)))
         .chain(
             config
@@ -132,6 +133,7 @@ fn dump_value(c: &AppConfig, key: &Key) -> String {
         }
         "server-host" => q(&c.server_host),
         "server-port" => c.server_port.to_string(),
+        "server-threads" => c.server_threads.to_string(),
         "server-reuseport" => c.server_reuseport.to_string(),
         "server-timing-enabled" => c.server_timing_enabled.to_string(),
         "server-trace-header" => opt(&c.server_trace_header),

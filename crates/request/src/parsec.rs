@@ -11,6 +11,10 @@
 //! the header grammars, whose errors are never shown, use winnow.
 //!
 //! Every parser restores the position to where it started when it fails.
+//!
+//! Parsec's control flow depends only on whether a parser consumed input and whether it failed, never on
+//! its messages. So a query is parsed first without collecting messages (no allocation per failed
+//! alternative), and only a failed parse runs again collecting them, for the error report.
 
 use crate::haskell::{show_char, show_string};
 use crate::RequestError;
@@ -89,8 +93,16 @@ impl PErr {
         }
     }
 
-    fn new(pos: usize, msg: Msg) -> PErr {
-        PErr { pos, msgs: vec![msg] }
+    /// An error with one message, kept only when the parse collects messages.
+    fn new(st: &St, pos: usize, msg: Msg) -> PErr {
+        PErr::with(st, pos, || vec![msg])
+    }
+
+    fn with(st: &St, pos: usize, msgs: impl FnOnce() -> Vec<Msg>) -> PErr {
+        PErr {
+            pos,
+            msgs: if st.track { msgs() } else { Vec::new() },
+        }
     }
 
     fn is_unknown(&self) -> bool {
@@ -153,6 +165,8 @@ pub(crate) struct St<'a> {
     chars: &'a [char],
     pub(crate) pos: usize,
     pub(crate) depth: usize,
+    /// Collect error messages (the second run of a failed parse).
+    track: bool,
 }
 
 impl<'a> St<'a> {
@@ -161,6 +175,7 @@ impl<'a> St<'a> {
             chars,
             pos: 0,
             depth: 0,
+            track: true,
         }
     }
 
@@ -254,7 +269,10 @@ pub(crate) fn zero<T>(st: &mut St) -> R<T> {
 pub(crate) fn fatal<T>(st: &St, message: String) -> R<T> {
     Err(Fail {
         consumed: true,
-        err: PErr::new(st.pos, Msg::Message(message)),
+        err: PErr {
+            pos: st.pos,
+            msgs: vec![Msg::Message(message)],
+        },
     })
 }
 
@@ -263,7 +281,7 @@ pub(crate) fn satisfy(st: &mut St, f: impl FnOnce(char) -> bool) -> R<char> {
     match st.peek() {
         None => Err(Fail {
             consumed: false,
-            err: PErr::new(st.pos, Msg::SysUnExpect(Tok::End)),
+            err: PErr::new(st, st.pos, Msg::SysUnExpect(Tok::End)),
         }),
         Some(c) if f(c) => {
             st.pos += 1;
@@ -275,7 +293,7 @@ pub(crate) fn satisfy(st: &mut St, f: impl FnOnce(char) -> bool) -> R<char> {
         }
         Some(c) => Err(Fail {
             consumed: false,
-            err: PErr::new(st.pos, Msg::SysUnExpect(Tok::Char(c))),
+            err: PErr::new(st, st.pos, Msg::SysUnExpect(Tok::Char(c))),
         }),
     }
 }
@@ -310,20 +328,18 @@ pub(crate) fn digit(st: &mut St) -> R<char> {
 /// `string s`: fails at its start position, consuming if the first char matched.
 pub(crate) fn string(st: &mut St, s: &'static str) -> R<()> {
     let start = st.pos;
-    let fail = |consumed: bool, found: Option<char>| {
-        let unexpected = found.map_or(Tok::End, Tok::Char);
-        Err(Fail {
-            consumed,
-            err: PErr {
-                pos: start,
-                msgs: vec![Msg::Expect(Exp::Literal(s)), Msg::SysUnExpect(unexpected)],
-            },
-        })
-    };
     for (i, expected) in s.chars().enumerate() {
         match st.peek_at(i) {
             Some(c) if c == expected => {}
-            found => return fail(i > 0, found),
+            found => {
+                let unexpected = found.map_or(Tok::End, Tok::Char);
+                return Err(Fail {
+                    consumed: i > 0,
+                    err: PErr::with(st, start, || {
+                        vec![Msg::Expect(Exp::Literal(s)), Msg::SysUnExpect(unexpected)]
+                    }),
+                });
+            }
         }
     }
     let n = s.chars().count();
@@ -341,6 +357,9 @@ pub(crate) fn label<T>(st: &mut St, p: impl FnOnce(&mut St) -> R<T>, name: &'sta
 }
 
 fn label_as<T>(st: &mut St, p: impl FnOnce(&mut St) -> R<T>, name: Exp) -> R<T> {
+    if !st.track {
+        return p(st);
+    }
     match p(st) {
         Ok(o) if !o.consumed => {
             let err = if o.err.is_unknown() {
@@ -505,7 +524,7 @@ pub(crate) fn not_followed_by(st: &mut St, p: impl FnOnce(&mut St) -> R<char>) -
             st.pos = start;
             Err(Fail {
                 consumed: false,
-                err: PErr::new(after, Msg::UnExpect(o.v)),
+                err: PErr::new(st, after, Msg::UnExpect(o.v)),
             })
         }
         Err(f) => Ok(Okay {
@@ -523,29 +542,48 @@ pub(crate) fn eof(st: &mut St) -> R<()> {
         None => Ok(Okay {
             v: (),
             consumed: false,
-            err: PErr {
-                pos: st.pos,
-                msgs: vec![expect, Msg::SysUnExpect(Tok::End)],
-            },
+            err: PErr::with(st, st.pos, || vec![expect, Msg::SysUnExpect(Tok::End)]),
         }),
         Some(c) => Err(Fail {
             consumed: false,
-            err: PErr {
-                pos: st.pos,
-                msgs: vec![expect, Msg::UnExpect(c)],
-            },
+            err: PErr::with(st, st.pos, || vec![expect, Msg::UnExpect(c)]),
         }),
     }
 }
 
 /// Runs `p` on `input` like `Parsec.parse p name input` (no implicit end-of-input check) and turns a
-/// failure into PostgREST's PGRST100 error.
-pub(crate) fn run<T>(name: &str, input: &str, p: impl FnOnce(&mut St) -> R<T>) -> Result<T, RequestError> {
+/// failure into PostgREST's PGRST100 error, named by `name` (built only then).
+pub(crate) fn run<T>(
+    name: impl FnOnce() -> String,
+    input: &str,
+    mut p: impl FnMut(&mut St) -> R<T>,
+) -> Result<T, RequestError> {
+    let chars: Vec<char> = input.chars().collect();
+    let mut st = St::new(&chars);
+    st.track = false;
+    if let Ok(o) = p(&mut st) {
+        return Ok(o.v);
+    }
+    // Failed: the same parse again, collecting the messages of the report.
+    let mut st = St::new(&chars);
+    match p(&mut st) {
+        Ok(o) => Ok(o.v),
+        Err(f) => Err(to_request_error(&name(), &chars, f.err)),
+    }
+}
+
+/// `run` with messages collected from the start (one pass): what the two passes must agree with.
+#[cfg(test)]
+pub(crate) fn run_tracked<T>(
+    name: impl FnOnce() -> String,
+    input: &str,
+    p: impl FnOnce(&mut St) -> R<T>,
+) -> Result<T, RequestError> {
     let chars: Vec<char> = input.chars().collect();
     let mut st = St::new(&chars);
     match p(&mut st) {
         Ok(o) => Ok(o.v),
-        Err(f) => Err(to_request_error(name, &chars, f.err)),
+        Err(f) => Err(to_request_error(&name(), &chars, f.err)),
     }
 }
 

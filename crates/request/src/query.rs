@@ -36,7 +36,7 @@ pub fn parse_rpc_read_query_string(raw: &str) -> Result<QueryParams, RequestErro
 /// Parses the value of `select=`.
 pub fn parse_select(value: &str) -> Result<Vec<SelectItem>, RequestError> {
     run(
-        &format!("failed to parse select parameter ({value})"),
+        || format!("failed to parse select parameter ({value})"),
         value,
         p_field_forest,
     )
@@ -45,9 +45,11 @@ pub fn parse_select(value: &str) -> Result<Vec<SelectItem>, RequestError> {
 /// Parses a filter's key (`embed.col->a`) and value (`not.eq.1`).
 pub fn parse_filter(key: &str, value: &str) -> Result<(EmbedPath, Filter), RequestError> {
     let (path, field) = parse_tree_path(key)?;
-    let (negated, operation) = run(&format!("failed to parse filter ({value})"), value, |st| {
-        p_op_expr(st, Val::Single)
-    })?;
+    let (negated, operation) = run(
+        || format!("failed to parse filter ({value})"),
+        value,
+        |st| p_op_expr(st, Val::Single),
+    )?;
     Ok((
         path,
         Filter {
@@ -63,9 +65,13 @@ pub fn parse_filter(key: &str, value: &str) -> Result<(EmbedPath, Filter), Reque
 /// As in PostgREST, the tree is parsed from the operator followed by the value (`or(a.eq.1,...)`),
 /// so error columns count the operator too.
 pub fn parse_logic(key: &str, value: &str) -> Result<(EmbedPath, LogicTree), RequestError> {
-    let (path, op) = run(&format!("failed to parse logic path ({key})"), key, p_logic_path)?;
+    let (path, op) = run(
+        || format!("failed to parse logic path ({key})"),
+        key,
+        p_logic_path,
+    )?;
     let tree = run(
-        &format!("failed to parse logic tree ({value})"),
+        || format!("failed to parse logic tree ({value})"),
         &format!("{op}{value}"),
         p_logic_tree,
     )?;
@@ -74,13 +80,13 @@ pub fn parse_logic(key: &str, value: &str) -> Result<(EmbedPath, LogicTree), Req
 
 /// Parses the value of `order=`.
 pub fn parse_order(value: &str) -> Result<Vec<OrderTerm>, RequestError> {
-    run(&format!("failed to parse order ({value})"), value, p_order)
+    run(|| format!("failed to parse order ({value})"), value, p_order)
 }
 
 /// Parses the value of `columns=` (`a,"b c"`), keeping the first of repeated names.
 pub fn parse_columns(value: &str) -> Result<Vec<String>, RequestError> {
     let cols = run(
-        &format!("failed to parse columns parameter ({value})"),
+        || format!("failed to parse columns parameter ({value})"),
         value,
         p_columns,
     )?;
@@ -96,7 +102,7 @@ pub fn parse_columns(value: &str) -> Result<Vec<String>, RequestError> {
 /// Parses the value of `on_conflict=`.
 pub fn parse_on_conflict(value: &str) -> Result<Vec<String>, RequestError> {
     run(
-        &format!("failed to parse on_conflict parameter ({value})"),
+        || format!("failed to parse on_conflict parameter ({value})"),
         value,
         p_columns,
     )
@@ -167,14 +173,17 @@ fn parse_params(raw: &str, rpc_read: bool) -> Result<QueryParams, RequestError> 
     for (k, v) in with_value.iter().filter(|(k, _)| is_filter(k)) {
         if rpc_read {
             let (path, field) = parse_tree_path(k)?;
-            let name = format!("failed to parse filter ({v})");
-            let op = run(&name, v, |st| {
-                alt(
-                    st,
-                    |st| map(p_op_expr(st, Val::Single), Some),
-                    |st| pure(st, None),
-                )
-            })?;
+            let op = run(
+                || format!("failed to parse filter ({v})"),
+                v,
+                |st| {
+                    alt(
+                        st,
+                        |st| map(p_op_expr(st, Val::Single), Some),
+                        |st| pure(st, None),
+                    )
+                },
+            )?;
             match op {
                 Some((negated, operation)) => filters.push((
                     path,
@@ -281,7 +290,7 @@ fn parse_ranges(pairs: &[(&str, &str)]) -> Result<Vec<(EmbedPath, RowRange)>, Re
 }
 
 fn parse_tree_path(key: &str) -> Result<(EmbedPath, Field), RequestError> {
-    run(&format!("failed to parse tree path ({key})"), key, p_tree_path)
+    run(|| format!("failed to parse tree path ({key})"), key, p_tree_path)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1187,4 +1196,49 @@ fn p_order(st: &mut St) -> R<Vec<OrderTerm>> {
 
 fn p_columns(st: &mut St) -> R<Vec<String>> {
     sep_by1(st, p_field_name, |st| lexeme(st, |st| char_(st, ',')))
+}
+
+#[cfg(test)]
+mod two_pass {
+    //! The fast pass (no messages) and the reporting pass must agree on every input.
+    use super::*;
+    use crate::parsec::run_tracked;
+    use proptest::prelude::*;
+
+    /// Inputs drawn from the characters the grammars care about, so that most of them go deep.
+    fn input() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("id".to_string()),
+                Just("name".to_string()),
+                Just("books".to_string()),
+                Just("eq".to_string()),
+                Just("in".to_string()),
+                Just("not".to_string()),
+                Just("and".to_string()),
+                Just("desc".to_string()),
+                Just("nullsfirst".to_string()),
+                Just("count()".to_string()),
+                r#"[-a-z0-9().,:!*"\\>{}+ ]"#.prop_map(|c| c.to_string()),
+            ],
+            0..24,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn both_passes_agree(s in input()) {
+            let name = || "x".to_string();
+            prop_assert_eq!(run(name, &s, p_field_forest), run_tracked(name, &s, p_field_forest));
+            prop_assert_eq!(run(name, &s, p_order), run_tracked(name, &s, p_order));
+            prop_assert_eq!(
+                run(name, &s, |st| p_op_expr(st, Val::Single)),
+                run_tracked(name, &s, |st| p_op_expr(st, Val::Single))
+            );
+            let tree = format!("or({s})");
+            prop_assert_eq!(run(name, &tree, p_logic_tree), run_tracked(name, &tree, p_logic_tree));
+        }
+    }
 }

@@ -5,6 +5,10 @@ use restgres_config::{AppConfig, LogFormat, LogLevel};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+/// Small short-lived allocations dominate a request; mimalloc serves them with far less CPU than glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match cli::parse(&args) {
@@ -95,8 +99,13 @@ fn init_logging(level: LogLevel, format: LogFormat) {
     }
 }
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+/// The request runtime: `server-threads` workers, or one per CPU core.
+fn runtime(threads: u32) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if threads > 0 {
+        builder.worker_threads(threads as usize);
+    }
+    builder.enable_all().build()
 }
 
 /// Serves until SIGTERM or SIGINT, then drains in-flight requests. `banner` is printed once listening.
@@ -106,7 +115,7 @@ fn run(
     banner: Option<&dyn Fn(std::net::SocketAddr) -> String>,
 ) -> ExitCode {
     init_logging(config.log_level, config.log_format);
-    let rt = match runtime() {
+    let rt = match runtime(config.server_threads) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -181,7 +190,7 @@ async fn wait_for_signal() {
 }
 
 fn run_demo(uri: Option<String>) -> ExitCode {
-    let rt = match runtime() {
+    let rt = match runtime(0) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the runtime: {e}");
@@ -213,7 +222,7 @@ fn run_demo(uri: Option<String>) -> ExitCode {
 
 /// `--dump-schema`: the schema cache as JSON on stdout.
 fn dump_schema(config: &AppConfig) -> ExitCode {
-    let dumped = runtime()
+    let dumped = runtime(config.server_threads)
         .map_err(|e| format!("cannot start the runtime: {e}"))
         .and_then(|rt| {
             rt.block_on(restgres::admin::dump_schema(config))
@@ -234,7 +243,7 @@ fn dump_schema(config: &AppConfig) -> ExitCode {
 /// `--ready`: `OK: <url>` on stdout and 0 when the admin server's `/ready` answers 2xx; else a reason on
 /// stderr and 1, as PostgREST.
 fn ready(config: &AppConfig) -> ExitCode {
-    let checked = runtime()
+    let checked = runtime(config.server_threads)
         .map_err(|e| format!("cannot start the runtime: {e}"))
         .and_then(|rt| {
             rt.block_on(restgres::admin::check_ready(config))

@@ -4,6 +4,7 @@
 //!     cargo run --release -p restgres-bench --bin bench-suite            # everything, 5 s per run
 //!     SUITE_SECONDS=10 SUITE_ONLY=primary cargo run --release -p restgres-bench --bin bench-suite
 //!     SUITE_PREPARED=false cargo run ...   # db-prepared-statements = false, pgbench -M extended
+//!     SUITE_THREADS=0 cargo run ...        # server-threads (default 1: PostgreSQL needs the other core)
 //!
 //! Needs PostgreSQL (`RESTGRES_BENCH_DB_URI`, by default `host=127.0.0.1 user=postgres`, with trust
 //! authentication for the role `restgres_bench_authenticator` it creates), `pgbench`, and `wrk` (installed with
@@ -48,6 +49,11 @@ fn run() -> Result<(), SuiteError> {
     let only = std::env::var("SUITE_ONLY").ok();
     // The path for transaction-mode poolers: no named statements on either side.
     let prepared = std::env::var("SUITE_PREPARED").map_or(true, |v| v != "false");
+    // On two cores shared with PostgreSQL and wrk, one request thread does the most work per CPU second.
+    let threads: u32 = std::env::var("SUITE_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     let duration = Duration::from_secs(seconds);
     ensure_wrk()?;
     let workspace = workspace_dir();
@@ -61,7 +67,7 @@ fn run() -> Result<(), SuiteError> {
     let config_text = format!(
         "db-uri = \"{db_uri}\"\ndb-schemas = \"api\"\ndb-anon-role = \"restgres_bench_anon\"\n\
          jwt-secret = \"{}\"\ndb-pool = 32\nserver-host = \"127.0.0.1\"\nlog-level = \"crit\"\n\
-         db-prepared-statements = {prepared}\n",
+         db-prepared-statements = {prepared}\nserver-threads = {threads}\n",
         dataset::JWT_SECRET
     );
 
@@ -138,7 +144,7 @@ fn run() -> Result<(), SuiteError> {
 
     let mut report = String::new();
     if !rows.is_empty() {
-        report.push_str(&render(&rows, idle_rss, peak_rss, seconds));
+        report.push_str(&render(&rows, idle_rss, peak_rss, seconds, threads));
     }
     if !large_runs.is_empty() {
         report.push_str(&render_large(&large_runs));
@@ -200,11 +206,11 @@ fn render_large(runs: &[large::LargeResult]) -> String {
     s
 }
 
-fn render(rows: &[Row], idle_rss_kb: u64, peak_rss_kb: u64, seconds: u64) -> String {
+fn render(rows: &[Row], idle_rss_kb: u64, peak_rss_kb: u64, seconds: u64, threads: u32) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "restgres vs pgbench running the same transactions ({seconds} s per run; restgres idle RSS {:.1} MB, peak {:.1} MB)\n",
+        "restgres (server-threads = {threads}) vs pgbench running the same transactions ({seconds} s per run; restgres idle RSS {:.1} MB, peak {:.1} MB)\n",
         idle_rss_kb as f64 / 1024.0,
         peak_rss_kb as f64 / 1024.0
     );

@@ -5,7 +5,7 @@ use restgres_config::output::quote;
 use restgres_config::{dump, AppConfig};
 
 /// Keys restgres adds to PostgREST's.
-const EXTENSIONS: &[&str] = &["log-format"];
+const EXTENSIONS: &[&str] = &["log-format", "server-threads"];
 
 #[test]
 fn there_are_postgrest_s_45_keys_plus_app_settings() {

@@ -59,6 +59,7 @@ fn no_defaults() -> AppConfig {
         server_host: "0.0.0.0".into(),
         server_port: 80,
         server_reuseport: true,
+        server_threads: 3,
         server_trace_header: Some("X-Request-Id".into()),
         server_timing_enabled: true,
         server_unix_socket: Some("/tmp/pgrst.sock".into()),
