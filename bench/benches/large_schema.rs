@@ -11,24 +11,25 @@
 
 mod common;
 
-use common::{client, prepare_database, start_server_exposing, BenchError, HttpClient};
+use common::{
+    client, connect, counts, create_tables, prepare_database, schema_query_text, start_server_exposing,
+    BenchError, HttpClient,
+};
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
 use http_body_util::{BodyExt, Empty};
 use restgres::server::Running;
-use restgres_schema::introspect::{decode, SCHEMA_QUERY, SCHEMA_QUERY_SETUP};
+use restgres_schema::introspect::decode;
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::Client;
 
 const DB_NAME: &str = "restgres_bench_20k_tables";
 const SCHEMA: &str = "bench";
 const TABLES: usize = 20_000;
-/// Tables created per transaction: one transaction for all would run out of lock slots.
-const BATCH: usize = 250;
 const ANON: &str = "restgres_bench_anon";
 /// Clients reading while the cache reloads.
 const CLIENTS: usize = 8;
@@ -56,45 +57,12 @@ fn table_ddl(i: usize) -> String {
     )
 }
 
-async fn connect(uri: &str) -> Result<Client, BenchError> {
-    let (client, connection) = uri.parse::<Config>()?.connect(NoTls).await?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            eprintln!("bench connection: {e}");
-        }
-    });
-    Ok(client)
-}
-
-/// (tables, foreign keys) in the schema.
-async fn counts(client: &Client) -> Result<(i64, i64), BenchError> {
-    let row = client
-        .query_one(
-            "SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = to_regnamespace($1) AND relkind = 'r'), \
-             (SELECT count(*) FROM pg_constraint WHERE connamespace = to_regnamespace($1) AND contype = 'f')",
-            &[&SCHEMA],
-        )
-        .await?;
-    Ok((row.try_get(0)?, row.try_get(1)?))
-}
-
 /// Creates the database and its tables unless they are already there; returns a key/value URI to it.
 async fn prepare() -> Result<String, BenchError> {
     let uri = prepare_database(DB_NAME, SETUP).await?;
-    let client = connect(&uri).await?;
+    let client = connect(&uri.parse()?).await?;
     if !complete(&client).await? {
-        eprintln!("creating {TABLES} tables in {DB_NAME} (once; takes minutes)");
-        let started = Instant::now();
-        for start in (0..TABLES).step_by(BATCH) {
-            let mut sql = String::from("BEGIN;");
-            for i in start..(start + BATCH).min(TABLES) {
-                sql.push_str(&table_ddl(i));
-            }
-            sql.push_str("COMMIT;");
-            client.batch_execute(&sql).await?;
-        }
-        // On its own: in a multi-statement string ANALYZE would take every table's lock in one transaction.
-        client.batch_execute("ANALYZE").await?;
+        create_tables(&client, DB_NAME, TABLES, table_ddl).await?;
         // Last, as the mark of a complete database (see `complete`).
         client
             .batch_execute(
@@ -102,9 +70,8 @@ async fn prepare() -> Result<String, BenchError> {
                  INSERT INTO bench.t_00001 (id, name, parent_id) VALUES (1, 'one', 1) ON CONFLICT DO NOTHING",
             )
             .await?;
-        eprintln!("created in {:.0?}", started.elapsed());
     }
-    let (tables, fks) = counts(&client).await?;
+    let (tables, fks) = counts(&client, SCHEMA).await?;
     if tables < TABLES as i64 || fks < TABLES as i64 {
         return Err(format!(
             "{DB_NAME} has {tables} tables and {fks} foreign keys, expected {TABLES} of each"
@@ -116,7 +83,7 @@ async fn prepare() -> Result<String, BenchError> {
 
 /// All tables are there and the rows the last creation step inserts too (an interrupted run is redone).
 async fn complete(client: &Client) -> Result<bool, BenchError> {
-    if counts(client).await?.0 < TABLES as i64 {
+    if counts(client, SCHEMA).await?.0 < TABLES as i64 {
         return Ok(false);
     }
     let row = client
@@ -142,22 +109,12 @@ fn loaded(running: &Running) -> Result<String, String> {
     }
 }
 
-/// The schema query's document, as the server reads it: the setup and the query in one transaction.
-async fn query_text(client: &mut Client) -> Result<String, BenchError> {
-    let schemas = vec![SCHEMA.to_string()];
-    let tx = client.transaction().await?;
-    tx.batch_execute(SCHEMA_QUERY_SETUP).await?;
-    let text: String = tx.query_one(SCHEMA_QUERY, &[&schemas]).await?.try_get(0)?;
-    tx.commit().await?;
-    Ok(text)
-}
-
 /// Where a load's time goes: the catalog query, `decode` (relationship index included, and dropping the
 /// cache, as a reload drops the old one) and the index alone.
 fn breakdown(c: &mut Criterion, rt: &Runtime, uri: &str) {
     let prepared = rt.block_on(async {
-        let mut client = connect(uri).await?;
-        let text = query_text(&mut client).await?;
+        let mut client = connect(&uri.parse()?).await?;
+        let text = schema_query_text(&mut client, SCHEMA).await?;
         let cache = decode(&text)?;
         Ok::<_, BenchError>((client, text, cache))
     });
@@ -173,7 +130,7 @@ fn breakdown(c: &mut Criterion, rt: &Runtime, uri: &str) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(10));
     group.bench_function("schema_query", |b| {
-        b.iter(|| black_box(rt.block_on(query_text(&mut client)).is_ok()))
+        b.iter(|| black_box(rt.block_on(schema_query_text(&mut client, SCHEMA)).is_ok()))
     });
     group.bench_function("decode", |b| {
         b.iter(|| black_box(decode(black_box(&text)).is_ok()))

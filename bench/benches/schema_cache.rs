@@ -6,37 +6,20 @@
 //! with a default, numeric(10,2)). The server is `RESTGRES_BENCH_DB_URI` (a libpq key/value string or URL),
 //! by default `host=127.0.0.1 user=postgres`.
 
+mod common;
+
+use common::{connect, counts, create_database, create_tables, schema_query_text, BenchError};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
-use restgres_schema::introspect::{decode, SCHEMA_QUERY, SCHEMA_QUERY_SETUP};
+use restgres_schema::introspect::decode;
 use restgres_schema::SchemaCache;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::Client;
 
 const DB_NAME: &str = "restgres_bench_10k_tables";
 const SCHEMA: &str = "bench";
 const TABLES: usize = 10_000;
-/// Tables created per transaction: one transaction for all would run out of lock slots.
-const BATCH: usize = 250;
-
-type BenchError = Box<dyn std::error::Error + Send + Sync>;
-
-fn server_config() -> Result<Config, BenchError> {
-    let uri =
-        std::env::var("RESTGRES_BENCH_DB_URI").unwrap_or_else(|_| "host=127.0.0.1 user=postgres".into());
-    Ok(uri.parse::<Config>()?)
-}
-
-async fn connect(config: &Config) -> Result<Client, BenchError> {
-    let (client, connection) = config.connect(NoTls).await?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            eprintln!("bench connection: {e}");
-        }
-    });
-    Ok(client)
-}
 
 /// `CREATE TABLE` for table `i`; every table but the first references the one at half its number.
 fn table_ddl(i: usize) -> String {
@@ -52,56 +35,21 @@ fn table_ddl(i: usize) -> String {
 }
 
 /// Creates the database and its tables unless they are already there; returns a connection to it.
-async fn prepare_database() -> Result<Client, BenchError> {
-    let server = server_config()?;
-    let admin = connect(&server).await?;
-    let exists = admin
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&DB_NAME])
-        .await?
-        .is_some();
-    if !exists {
-        eprintln!("creating database {DB_NAME}");
-        admin.batch_execute(&format!("CREATE DATABASE {DB_NAME}")).await?;
-    }
-    let mut config = server.clone();
-    config.dbname(DB_NAME);
-    let client = connect(&config).await?;
-    let count_sql =
-        "SELECT count(*) FROM pg_class WHERE relnamespace = to_regnamespace($1) AND relkind = 'r'";
-    let existing: i64 = client.query_one(count_sql, &[&SCHEMA]).await?.try_get(0)?;
-    if existing < TABLES as i64 {
-        eprintln!("creating {TABLES} tables in {DB_NAME} (once; takes minutes)");
-        let started = Instant::now();
+async fn prepare() -> Result<Client, BenchError> {
+    let client = connect(&create_database(DB_NAME).await?).await?;
+    if counts(&client, SCHEMA).await?.0 < TABLES as i64 {
         client
             .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
             .await?;
-        for start in (0..TABLES).step_by(BATCH) {
-            let mut sql = String::from("BEGIN;");
-            for i in start..(start + BATCH).min(TABLES) {
-                sql.push_str(&table_ddl(i));
-            }
-            sql.push_str("COMMIT;");
-            client.batch_execute(&sql).await?;
-        }
-        client.batch_execute("ANALYZE").await?;
-        eprintln!("created in {:.0?}", started.elapsed());
+        create_tables(&client, DB_NAME, TABLES, table_ddl).await?;
     }
     Ok(client)
 }
 
 /// What the server does: the setup and the query in one transaction, then decode.
 async fn load(client: &mut Client) -> Result<SchemaCache, BenchError> {
-    let text = query_text(client).await?;
+    let text = schema_query_text(client, SCHEMA).await?;
     Ok(decode(&text)?)
-}
-
-async fn query_text(client: &mut Client) -> Result<String, BenchError> {
-    let schemas = vec![SCHEMA.to_string()];
-    let tx = client.transaction().await?;
-    tx.batch_execute(SCHEMA_QUERY_SETUP).await?;
-    let text: String = tx.query_one(SCHEMA_QUERY, &[&schemas]).await?.try_get(0)?;
-    tx.commit().await?;
-    Ok(text)
 }
 
 fn schema_cache(c: &mut Criterion) {
@@ -109,13 +57,13 @@ fn schema_cache(c: &mut Criterion) {
         Ok(rt) => rt,
         Err(e) => return eprintln!("skipping schema_cache: no runtime: {e}"),
     };
-    let mut client = match rt.block_on(prepare_database()) {
+    let mut client = match rt.block_on(prepare()) {
         Ok(client) => client,
         Err(e) => return eprintln!("skipping schema_cache: cannot prepare {DB_NAME}: {e}"),
     };
     // One checked load first, so that the timings below are of a load that works.
     let started = Instant::now();
-    let text = match rt.block_on(query_text(&mut client)) {
+    let text = match rt.block_on(schema_query_text(&mut client, SCHEMA)) {
         Ok(text) => text,
         Err(e) => return eprintln!("skipping schema_cache: the schema query failed: {e}"),
     };
@@ -144,7 +92,7 @@ fn schema_cache(c: &mut Criterion) {
         b.iter(|| black_box(rt.block_on(load(&mut client)).is_ok()))
     });
     group.bench_function("query", |b| {
-        b.iter(|| black_box(rt.block_on(query_text(&mut client)).is_ok()))
+        b.iter(|| black_box(rt.block_on(schema_query_text(&mut client, SCHEMA)).is_ok()))
     });
     group.bench_function("decode", |b| {
         b.iter(|| black_box(decode(black_box(&text)).is_ok()))

@@ -1,4 +1,4 @@
-//! Shared by the server benchmarks: a database prepared once, an in-process server, batches of requests.
+//! Shared by the database benchmarks: databases prepared once, an in-process server, batches of requests.
 // Each bench is its own crate and uses only some of these helpers.
 #![allow(dead_code)]
 
@@ -6,7 +6,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
+use restgres_schema::introspect::{SCHEMA_QUERY, SCHEMA_QUERY_SETUP};
 use std::net::SocketAddr;
+use std::time::Instant;
 use tokio_postgres::{Config, NoTls};
 
 pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
@@ -17,24 +19,45 @@ pub fn server_uri() -> String {
     std::env::var("RESTGRES_BENCH_DB_URI").unwrap_or_else(|_| "host=127.0.0.1 user=postgres".into())
 }
 
-/// Creates `db_name` if missing, runs `setup` in it (idempotent SQL), returns a key/value URI to it.
-pub async fn prepare_database(db_name: &str, setup: &str) -> Result<String, BenchError> {
-    let base: Config = server_uri().parse()?;
-    let (admin, conn) = base.connect(NoTls).await?;
-    tokio::spawn(conn);
+/// The server's connection settings, from `server_uri`.
+pub fn server_config() -> Result<Config, BenchError> {
+    Ok(server_uri().parse()?)
+}
+
+/// Connects; the connection's later failure, if any, is printed.
+pub async fn connect(config: &Config) -> Result<tokio_postgres::Client, BenchError> {
+    let (client, connection) = config.connect(NoTls).await?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            eprintln!("bench connection: {e}");
+        }
+    });
+    Ok(client)
+}
+
+/// Creates `db_name` on the server if missing; returns the server's settings with that database.
+pub async fn create_database(db_name: &str) -> Result<Config, BenchError> {
+    let server = server_config()?;
+    let admin = connect(&server).await?;
     let exists = admin
         .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&db_name])
         .await?
         .is_some();
     if !exists {
+        eprintln!("creating database {db_name}");
         admin
             .batch_execute(&format!("CREATE DATABASE \"{db_name}\""))
             .await?;
     }
-    let mut db = base.clone();
+    let mut db = server;
     db.dbname(db_name);
-    let (client, conn) = db.connect(NoTls).await?;
-    tokio::spawn(conn);
+    Ok(db)
+}
+
+/// Creates `db_name` if missing, runs `setup` in it (idempotent SQL), returns a key/value URI to it.
+pub async fn prepare_database(db_name: &str, setup: &str) -> Result<String, BenchError> {
+    let db = create_database(db_name).await?;
+    let client = connect(&db).await?;
     client.batch_execute(setup).await?;
     Ok(match db.get_hosts().first() {
         Some(tokio_postgres::config::Host::Tcp(h)) => format!(
@@ -44,6 +67,58 @@ pub async fn prepare_database(db_name: &str, setup: &str) -> Result<String, Benc
         ),
         _ => format!("dbname={db_name}"),
     })
+}
+
+/// (tables, foreign keys) in `schema`.
+pub async fn counts(client: &tokio_postgres::Client, schema: &str) -> Result<(i64, i64), BenchError> {
+    let row = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = to_regnamespace($1) AND relkind = 'r'), \
+             (SELECT count(*) FROM pg_constraint WHERE connamespace = to_regnamespace($1) AND contype = 'f')",
+            &[&schema],
+        )
+        .await?;
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// Tables created per transaction: one transaction for all would run out of lock slots.
+const TABLES_PER_TRANSACTION: usize = 250;
+
+/// Runs `ddl(i)` for each of `tables` tables, `TABLES_PER_TRANSACTION` to a transaction, then `ANALYZE`.
+pub async fn create_tables(
+    client: &tokio_postgres::Client,
+    db_name: &str,
+    tables: usize,
+    ddl: impl Fn(usize) -> String,
+) -> Result<(), BenchError> {
+    eprintln!("creating {tables} tables in {db_name} (once; takes minutes)");
+    let started = Instant::now();
+    for start in (0..tables).step_by(TABLES_PER_TRANSACTION) {
+        let mut sql = String::from("BEGIN;");
+        for i in start..(start + TABLES_PER_TRANSACTION).min(tables) {
+            sql.push_str(&ddl(i));
+        }
+        sql.push_str("COMMIT;");
+        client.batch_execute(&sql).await?;
+    }
+    // On its own: in a multi-statement string ANALYZE would take every table's lock in one transaction.
+    client.batch_execute("ANALYZE").await?;
+    eprintln!("created in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// The schema query's document for `schema`, as the server reads it: the setup and the query in one
+/// transaction.
+pub async fn schema_query_text(
+    client: &mut tokio_postgres::Client,
+    schema: &str,
+) -> Result<String, BenchError> {
+    let schemas = vec![schema.to_string()];
+    let tx = client.transaction().await?;
+    tx.batch_execute(SCHEMA_QUERY_SETUP).await?;
+    let text: String = tx.query_one(SCHEMA_QUERY, &[&schemas]).await?.try_get(0)?;
+    tx.commit().await?;
+    Ok(text)
 }
 
 /// Starts restgres on `db_uri` with the schema `api` exposed and `extra` config lines.
