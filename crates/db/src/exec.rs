@@ -64,7 +64,7 @@ pub struct TxRequest {
     pub verify: Option<Verify>,
     /// The main statement returns its body in pieces (`restgres_sql::chunked_statement`): a large body is
     /// streamed to the client while PostgreSQL sends it. Only for transactions whose end cannot change the
-    /// response (read-only ones): the response starts before COMMIT's reply.
+    /// response (read-only ones): the response starts before COMMIT's reply. Not with `verify` or `explain`.
     pub chunked: bool,
 }
 
@@ -159,7 +159,7 @@ impl Pool {
         let pool = self.clone();
         let (reply, outcome) = oneshot::channel();
         tokio::spawn(async move {
-            let broke = if req.chunked && req.verify.is_none() && !req.explain {
+            let broke = if req.chunked {
                 run_streamed(&mut conn, prepared, &req, reply).await
             } else {
                 let outcome = run_on(&mut conn, prepared, &req).await;
@@ -244,17 +244,6 @@ async fn run_on(conn: &mut PgConn, prepared: bool, req: &TxRequest) -> Result<Db
     };
     let mut outcome = if req.explain {
         DbOutcome::explained(&main_rows)?
-    } else if req.chunked {
-        // Chunked but with checks to make: the pieces are read whole.
-        let mut outcome = None;
-        for row in &main_rows {
-            let piece = decode_piece(row)?;
-            match &mut outcome {
-                None => outcome = Some(piece.head()),
-                Some(o) => o.body.extend_from_slice(piece.bytes),
-            }
-        }
-        outcome.ok_or_else(|| DbError::Protocol("the chunked statement returned no row".into()))?
     } else {
         decode_main(&main_rows)?
     };
@@ -328,6 +317,12 @@ async fn stream_on(
         DbError::Connection(reason) => Some(reason.clone()),
         _ => None,
     };
+    if req.verify.is_some() || req.explain {
+        let _ = reply.send(Err(DbError::Protocol(
+            "a chunked main statement cannot be verified or explained".into(),
+        )));
+        return (None, Vec::new());
+    }
     let statements = req.statements();
     let Some((main, before)) = statements.split_last() else {
         let _ = reply.send(Err(DbError::Protocol(
@@ -415,7 +410,6 @@ async fn stream_on(
 
     if size <= STREAM_THRESHOLD {
         // Small enough to hold: read it whole, then the end, exactly as an unchunked transaction.
-        outcome.body.reserve(size.saturating_sub(outcome.body.len()));
         let mut failed = None;
         while let Some(row) = stream.next().await {
             match row
@@ -545,9 +539,15 @@ struct Piece<'a> {
 }
 
 impl Piece<'_> {
-    /// The outcome the first row describes, with its piece as the body so far.
+    /// The outcome the first row describes, with its piece as the body so far (room for the whole body
+    /// when it will be held whole).
     fn head(&self) -> DbOutcome {
-        let mut body = Vec::with_capacity(self.size.min(STREAM_THRESHOLD));
+        let room = if self.size <= STREAM_THRESHOLD {
+            self.size
+        } else {
+            self.bytes.len()
+        };
+        let mut body = Vec::with_capacity(room);
         body.extend_from_slice(self.bytes);
         DbOutcome {
             total: self.total,

@@ -132,21 +132,12 @@ pub(crate) async fn call(
             Bytes::new(),
         );
     }
-    let total = match req.count {
-        None => None,
-        Some(CountPref::Exact) => outcome.total,
-        Some(CountPref::Planned) => outcome.plan_rows,
-        Some(CountPref::Estimated) => match (req.max_rows, outcome.total) {
-            (Some(max), Some(t)) if t > max => outcome.plan_rows.or(Some(t)),
-            (_, t) => t,
-        },
-    };
     let extra = ReadHeaders {
         content_location: content_location_for(&format!("rpc/{}", pre.relation), &pre.raw_query),
         content_profile: content_profile(config, &parts.headers, method, &pre.schema),
         preference_applied: applied,
     };
-    read_reply(&req, outcome, total, extra, config.client_error_verbosity)
+    read_reply(&req, outcome, extra, config.client_error_verbosity)
 }
 
 /// The argument names and the JSON object of arguments. POST: the body (an empty body is `{}`; a body that

@@ -401,15 +401,6 @@ async fn read(
         return Ok(plan_reply(outcome, &m));
     }
 
-    let total = match read.count {
-        None => None,
-        Some(CountPref::Exact) => outcome.total,
-        Some(CountPref::Planned) => outcome.plan_rows,
-        Some(CountPref::Estimated) => match (read.max_rows, outcome.total) {
-            (Some(max), Some(t)) if t > max => outcome.plan_rows.or(Some(t)),
-            (_, t) => t,
-        },
-    };
     let extra = ReadHeaders {
         content_location: content_location(&pre.relation, &pre.raw_query),
         content_profile: content_profile(config, headers, method, &pre.schema),
@@ -421,7 +412,7 @@ async fn read(
             ..Applied::default()
         }),
     };
-    let mut reply = read_reply(&read, outcome, total, extra, config.client_error_verbosity)?;
+    let mut reply = read_reply(&read, outcome, extra, config.client_error_verbosity)?;
     if let Some(w) = legacy_warning(&read.legacy_names) {
         reply.headers.push(("Warning".to_string(), w));
     }

@@ -7,6 +7,7 @@ use http::{Response, StatusCode};
 use restgres_config::ErrorVerbosity;
 use restgres_db::DbOutcome;
 use restgres_plan::{OutputFormat, ReadRequest};
+use restgres_request::prefer::CountPref;
 use serde_json::Value;
 
 pub use crate::body::Body;
@@ -98,14 +99,28 @@ pub struct ReadHeaders {
     pub preference_applied: Option<String>,
 }
 
-/// The response of a GET/HEAD on a table or view, with `total` already resolved (exact, planned, estimated).
+/// The total a read reports for its `count=` preference: exact, the planner's estimate, or (estimated) exact
+/// up to `db-max-rows` and the estimate beyond.
+fn resolved_total(req: &ReadRequest, outcome: &DbOutcome) -> Option<i64> {
+    match req.count {
+        None => None,
+        Some(CountPref::Exact) => outcome.total,
+        Some(CountPref::Planned) => outcome.plan_rows,
+        Some(CountPref::Estimated) => match (req.max_rows, outcome.total) {
+            (Some(max), Some(t)) if t > max => outcome.plan_rows.or(Some(t)),
+            (_, t) => t,
+        },
+    }
+}
+
+/// The response of a read: a GET/HEAD on a table or view, or a function's result.
 pub fn read_reply(
     req: &ReadRequest,
     mut outcome: DbOutcome,
-    total: Option<i64>,
     extra: ReadHeaders,
     verbosity: ErrorVerbosity,
 ) -> Result<Reply, ApiError> {
+    let total = resolved_total(req, &outcome);
     if let OutputFormat::Object { .. } = req.format {
         if outcome.page_total != 1 {
             return Err(ApiError::Singularity {

@@ -31,7 +31,7 @@ pub fn trials() -> Vec<Trial> {
     ]
 }
 
-/// A response's head and, when `read_body`, its whole body; `Err` when the body could not be read to its end.
+/// A response read to its end.
 struct Response {
     status: u16,
     headers: http::HeaderMap,
@@ -76,6 +76,18 @@ async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Result<R
         headers,
         body,
     })
+}
+
+/// Reads frames until at least `at_least` bytes of the body arrived; how many did.
+async fn read_start(body: &mut hyper::body::Incoming, at_least: usize) -> Result<usize, String> {
+    let mut read = 0usize;
+    while read < at_least {
+        match tokio::time::timeout(TIMEOUT, body.frame()).await {
+            Ok(Some(Ok(frame))) => read += frame.data_ref().map_or(0, Bytes::len),
+            other => return Err(format!("reading the start of the body: {other:?}")),
+        }
+    }
+    Ok(read)
 }
 
 fn header<'a>(r: &'a Response, name: &str) -> &'a str {
@@ -211,13 +223,7 @@ async fn client_leaves(
     let result = async {
         let resp = send(addr, "/st_rows", &[]).await?;
         let mut body = resp.into_body();
-        let mut read = 0usize;
-        while read < 256 * 1024 {
-            match tokio::time::timeout(TIMEOUT, body.frame()).await {
-                Ok(Some(Ok(frame))) => read += frame.data_ref().map_or(0, Bytes::len),
-                other => return Err(format!("reading the start of the body: {other:?}")),
-            }
-        }
+        read_start(&mut body, 256 * 1024).await?;
         drop(body);
         let r = tokio::time::timeout(TIMEOUT, get(addr, "/items?select=id&id=eq.1", &[]))
             .await
@@ -262,11 +268,7 @@ async fn connection_lost(
             .and_then(|v| v.parse().ok())
             .ok_or("the streamed response has no Content-Length")?;
         let mut body = resp.into_body();
-        let mut read = 0usize;
-        match tokio::time::timeout(TIMEOUT, body.frame()).await {
-            Ok(Some(Ok(frame))) => read += frame.data_ref().map_or(0, Bytes::len),
-            other => return Err(format!("reading the start of the body: {other:?}")),
-        }
+        let mut read = read_start(&mut body, 1).await?;
         // The client stops reading, so the server stops too and PostgreSQL waits to send the rest.
         let killed: i64 = admin
             .query_one(
