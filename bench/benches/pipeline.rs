@@ -18,10 +18,8 @@ use restgres_request::payload::{parse_payload, BodyFormat, Payload};
 use restgres_request::prefer::ReturnPref;
 use restgres_request::range::resolve_top_level_range;
 use restgres_request::{media, query, Preferences};
-use restgres_schema::{
-    Column, ForeignKey, QualifiedName, RelationKind, Routine, RoutineParam, RoutineReturn, SchemaCache,
-    Table, Volatility,
-};
+use restgres_schema::testing::{column, foreign_key, serial_id, table};
+use restgres_schema::{QualifiedName, Routine, RoutineParam, RoutineReturn, SchemaCache, Volatility};
 use restgres_sql::Statement;
 use std::hint::black_box;
 
@@ -278,53 +276,6 @@ fn write(
             body: &payload.json,
         },
     ))
-}
-
-fn column(name: &str, ty: &str, nullable: bool) -> Column {
-    Column {
-        name: name.into(),
-        description: None,
-        nullable,
-        data_type: ty.into(),
-        nominal_type: ty.into(),
-        base_type: ty.into(),
-        max_length: None,
-        default: None,
-        enum_values: vec![],
-        generated: false,
-    }
-}
-
-/// An `id integer` column filled from a sequence.
-fn serial_id(table: &str) -> Column {
-    let mut id = column("id", "integer", false);
-    id.default = Some(format!("nextval('{table}_id_seq'::regclass)"));
-    id
-}
-
-fn table(schema: &str, name: &str, primary_key: &[&str], columns: Vec<Column>) -> Table {
-    Table {
-        schema: schema.into(),
-        name: name.into(),
-        kind: RelationKind::Table,
-        description: None,
-        insertable: true,
-        updatable: true,
-        deletable: true,
-        primary_key: primary_key.iter().map(|c| c.to_string()).collect(),
-        columns,
-    }
-}
-
-fn foreign_key(schema: &str, name: &str, from: (&str, &str), to: (&str, &str)) -> ForeignKey {
-    ForeignKey {
-        name: name.into(),
-        table: QualifiedName::new(schema, from.0),
-        columns: vec![from.1.into()],
-        referenced: QualifiedName::new(schema, to.0),
-        referenced_columns: vec![to.1.into()],
-        one_to_one: false,
-    }
 }
 
 /// The library schema, as introspection would load it.

@@ -1,34 +1,17 @@
 //! Unit tests of the OpenAPI document over a hand-built schema cache.
 
 use super::*;
+use restgres_schema::testing::{self, column, foreign_key, serial_id};
 use restgres_schema::{QualifiedName, RelationKind, RoutineReturn};
 
-fn col(name: &str, ty: &str, nullable: bool) -> Column {
-    Column {
-        name: name.into(),
-        description: None,
-        nullable,
-        data_type: ty.into(),
-        nominal_type: ty.into(),
-        base_type: ty.into(),
-        max_length: None,
-        default: None,
-        enum_values: vec![],
-        generated: false,
-    }
-}
-
+/// A relation in `public` without a primary key; `writable` for insert, update and delete alike.
 fn table(name: &str, kind: RelationKind, writable: bool, columns: Vec<Column>) -> Table {
     Table {
-        schema: "public".into(),
-        name: name.into(),
         kind,
-        description: None,
         insertable: writable,
         updatable: writable,
         deletable: writable,
-        primary_key: vec![],
-        columns,
+        ..testing::table("public", name, &[], columns)
     }
 }
 
@@ -65,24 +48,23 @@ fn cache() -> SchemaCache {
         "authors",
         RelationKind::Table,
         true,
-        vec![col("id", "integer", false), col("name", "text", true)],
+        vec![column("id", "integer", false), column("name", "text", true)],
     );
     authors.primary_key = vec!["id".into()];
 
-    let mut id = col("id", "integer", false);
-    id.default = Some("nextval('books_id_seq'::regclass)".into());
+    let mut id = serial_id("books");
     id.description = Some("The book id".into());
-    let mut title = col("title", "character varying(100)", false);
+    let mut title = column("title", "character varying(100)", false);
     title.nominal_type = "character varying".into();
     title.base_type = "character varying".into();
     title.max_length = Some(100);
     title.default = Some("'untitled'::character varying".into());
-    let mut genre = col("genre", "public.genre", true);
+    let mut genre = column("genre", "public.genre", true);
     genre.enum_values = vec!["fiction".into(), "poetry".into()];
-    let mut pages = col("pages", "integer", true);
+    let mut pages = column("pages", "integer", true);
     pages.default = Some("0".into());
-    let tags = col("tags", "text[]", true);
-    let extra = col("extra", "jsonb", true);
+    let tags = column("tags", "text[]", true);
+    let extra = column("extra", "jsonb", true);
     let mut books = table(
         "books",
         RelationKind::Table,
@@ -90,7 +72,7 @@ fn cache() -> SchemaCache {
         vec![
             id,
             title,
-            col("author_id", "integer", false),
+            column("author_id", "integer", false),
             genre,
             pages,
             tags,
@@ -104,7 +86,7 @@ fn cache() -> SchemaCache {
         "book_titles",
         RelationKind::View,
         false,
-        vec![col("title", "text", true)],
+        vec![column("title", "text", true)],
     );
     let other = Table {
         schema: "private".into(),
@@ -115,14 +97,12 @@ fn cache() -> SchemaCache {
     for t in [authors, books, view, other] {
         c.tables.insert(t.qualified_name(), t);
     }
-    c.foreign_keys = vec![ForeignKey {
-        name: "books_author_id_fkey".into(),
-        table: QualifiedName::new("public", "books"),
-        columns: vec!["author_id".into()],
-        referenced: QualifiedName::new("public", "authors"),
-        referenced_columns: vec!["id".into()],
-        one_to_one: false,
-    }];
+    c.foreign_keys = vec![foreign_key(
+        "public",
+        "books_author_id_fkey",
+        ("books", "author_id"),
+        ("authors", "id"),
+    )];
     let mut add = routine(
         "add",
         Volatility::Stable,
@@ -439,7 +419,7 @@ fn wildcard_host_is_written_as_any_address() {
 #[test]
 fn formats_and_defaults_follow_postgrest() {
     let check = |ty: &str, default: Option<&str>, expect: Value| {
-        let mut c = col("c", ty, true);
+        let mut c = column("c", ty, true);
         c.default = default.map(str::to_owned);
         let t = table("t", RelationKind::Table, true, vec![]);
         assert_eq!(property(&SchemaCache::default(), &t, &c), expect, "{ty}");

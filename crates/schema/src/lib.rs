@@ -5,6 +5,8 @@ pub mod fuzzy;
 pub mod introspect;
 pub mod model;
 pub mod relationships;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod views;
 
 pub use model::*;

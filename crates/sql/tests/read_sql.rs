@@ -3,43 +3,24 @@
 use restgres_plan::{plan_read, OutputFormat, ReadInput};
 use restgres_request::prefer::CountPref;
 use restgres_request::query::parse_query_string;
-use restgres_schema::{Column, RelationKind, SchemaCache, Table};
-
-fn column(name: &str, base_type: &str) -> Column {
-    Column {
-        name: name.into(),
-        description: None,
-        nullable: true,
-        data_type: base_type.into(),
-        nominal_type: base_type.into(),
-        base_type: base_type.into(),
-        max_length: None,
-        default: None,
-        enum_values: vec![],
-        generated: false,
-    }
-}
+use restgres_schema::testing::{column, table};
+use restgres_schema::SchemaCache;
 
 fn cache() -> SchemaCache {
     let mut cache = SchemaCache::default();
-    let t = Table {
-        schema: "api".into(),
-        name: "items".into(),
-        kind: RelationKind::Table,
-        description: None,
-        insertable: true,
-        updatable: true,
-        deletable: true,
-        primary_key: vec!["id".into()],
-        columns: vec![
-            column("id", "int4"),
-            column("name", "text"),
-            column("data", "jsonb"),
-            column("tags", "_text"),
-            column("doc", "tsvector"),
-            column("amount", "numeric"),
+    let t = table(
+        "api",
+        "items",
+        &["id"],
+        vec![
+            column("id", "int4", true),
+            column("name", "text", true),
+            column("data", "jsonb", true),
+            column("tags", "_text", true),
+            column("doc", "tsvector", true),
+            column("amount", "numeric", true),
         ],
-    };
+    );
     cache.tables.insert(t.qualified_name(), t);
     cache
 }
