@@ -19,6 +19,16 @@ pub struct RunResult {
     pub failure: Option<String>,
 }
 
+/// The run with the median rate (the lower one of the two middle runs); a failure in any run fails it.
+pub fn median(mut runs: Vec<RunResult>) -> RunResult {
+    let failure = runs.iter().find_map(|r| r.failure.clone());
+    runs.sort_by(|a, b| a.requests_per_sec.total_cmp(&b.requests_per_sec));
+    let middle = runs.len().saturating_sub(1) / 2;
+    let mut chosen = runs.into_iter().nth(middle).unwrap_or_default();
+    chosen.failure = chosen.failure.or(failure);
+    chosen
+}
+
 /// `wrk` with the workload's method, headers and body (a Lua script), HTTP/1.1 keep-alive.
 pub fn wrk(
     w: &Workload,

@@ -5,6 +5,7 @@
 //!     SUITE_SECONDS=10 SUITE_ONLY=primary cargo run --release -p restgres-bench --bin bench-suite
 //!     SUITE_PREPARED=false cargo run ...   # db-prepared-statements = false, pgbench -M extended
 //!     SUITE_THREADS=0 cargo run ...        # server-threads (default 1: PostgreSQL needs the other core)
+//!     SUITE_REPEAT=3 cargo run ...         # each run 3 times, alternating; the median of each side
 //!
 //! Needs PostgreSQL (`RESTGRES_BENCH_DB_URI`, by default `host=127.0.0.1 user=postgres`, with trust
 //! authentication for the role `restgres_bench_authenticator` it creates), `pgbench`, and `wrk` (installed with
@@ -55,6 +56,13 @@ fn run() -> Result<(), SuiteError> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1);
     let duration = Duration::from_secs(seconds);
+    // Runs on this shared machine vary by ±25% from one to the next (pgbench included): repeating them,
+    // wrk and pgbench in turn, and taking each side's median keeps one disturbed run from deciding a ratio.
+    let repeat: usize = std::env::var("SUITE_REPEAT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(1);
     ensure_wrk()?;
     let workspace = workspace_dir();
     let out_dir = workspace.join("target").join("bench-suite");
@@ -99,23 +107,30 @@ fn run() -> Result<(), SuiteError> {
         let (script, vars) = capture::pgbench_script(tx);
         for &c in &CONNECTIONS {
             eprintln!("{} @ {c}", w.name);
-            let cpu_before = proc::cpu_ms(server.pid())?;
-            let ours = load::wrk(w, api_port, c, duration, &out_dir)?;
-            let cpu_ms = proc::cpu_ms(server.pid())? - cpu_before;
-            let theirs = load::pgbench(
-                &script,
-                &vars,
-                &host,
-                port,
-                dataset::AUTHENTICATOR,
-                dataset::DB_NAME,
-                c,
-                duration,
-                prepared,
-                &out_dir,
-            )?;
-            let cpu_per_1000 = if ours.requests > 0 {
-                cpu_ms as f64 * 1000.0 / ours.requests as f64
+            let (mut our_runs, mut their_runs) = (Vec::new(), Vec::new());
+            let (mut cpu_ms, mut requests) = (0u64, 0u64);
+            for _ in 0..repeat {
+                let cpu_before = proc::cpu_ms(server.pid())?;
+                let ours = load::wrk(w, api_port, c, duration, &out_dir)?;
+                cpu_ms += proc::cpu_ms(server.pid())? - cpu_before;
+                requests += ours.requests;
+                our_runs.push(ours);
+                their_runs.push(load::pgbench(
+                    &script,
+                    &vars,
+                    &host,
+                    port,
+                    dataset::AUTHENTICATOR,
+                    dataset::DB_NAME,
+                    c,
+                    duration,
+                    prepared,
+                    &out_dir,
+                )?);
+            }
+            let (ours, theirs) = (load::median(our_runs), load::median(their_runs));
+            let cpu_per_1000 = if requests > 0 {
+                cpu_ms as f64 * 1000.0 / requests as f64
             } else {
                 0.0
             };
@@ -144,7 +159,7 @@ fn run() -> Result<(), SuiteError> {
 
     let mut report = String::new();
     if !rows.is_empty() {
-        report.push_str(&render(&rows, idle_rss, peak_rss, seconds, threads));
+        report.push_str(&render(&rows, idle_rss, peak_rss, seconds, threads, repeat));
     }
     if !large_runs.is_empty() {
         report.push_str(&render_large(&large_runs));
@@ -206,11 +221,23 @@ fn render_large(runs: &[large::LargeResult]) -> String {
     s
 }
 
-fn render(rows: &[Row], idle_rss_kb: u64, peak_rss_kb: u64, seconds: u64, threads: u32) -> String {
+fn render(
+    rows: &[Row],
+    idle_rss_kb: u64,
+    peak_rss_kb: u64,
+    seconds: u64,
+    threads: u32,
+    repeat: usize,
+) -> String {
     let mut s = String::new();
+    let runs = if repeat > 1 {
+        format!("median of {repeat} runs of {seconds} s per side")
+    } else {
+        format!("{seconds} s per run")
+    };
     let _ = writeln!(
         s,
-        "restgres (server-threads = {threads}) vs pgbench running the same transactions ({seconds} s per run; restgres idle RSS {:.1} MB, peak {:.1} MB)\n",
+        "restgres (server-threads = {threads}) vs pgbench running the same transactions ({runs}; restgres idle RSS {:.1} MB, peak {:.1} MB)\n",
         idle_rss_kb as f64 / 1024.0,
         peak_rss_kb as f64 / 1024.0
     );
