@@ -374,26 +374,16 @@ async fn stream_on(
         }
         other => other,
     };
-    let (stream, first) = match main_result {
-        Ok(found) => found,
-        Err(e) => {
-            let e = failure.unwrap_or_else(|| e.into());
-            let _ = end_after(commit, commit_early).await;
-            let broken = broke(&e);
-            let _ = reply.send(Err(e));
-            return (broken, Vec::new());
-        }
-    };
-    let mut stream = stream;
-    let first = match (failure, first) {
+    // An earlier statement's error comes first; the main statement's rows (if any) are dropped with it.
+    let started = match (failure, main_result) {
         (Some(e), _) => Err(e),
-        (None, Some(row)) => decode_piece(&row).map(|p| (p.head(), p.size)),
-        (None, None) => Err(DbError::Protocol("the chunked statement returned no row".into())),
+        (None, Err(e)) => Err(e.into()),
+        (None, Ok((stream, Some(row)))) => decode_piece(&row).map(|p| (stream, p.head(), p.size)),
+        (None, Ok((_, None))) => Err(DbError::Protocol("the chunked statement returned no row".into())),
     };
-    let (mut outcome, size) = match first {
+    let (mut stream, mut outcome, size) = match started {
         Ok(found) => found,
         Err(e) => {
-            drop(stream);
             let _ = end_after(commit, commit_early).await;
             let broken = broke(&e);
             let _ = reply.send(Err(e));

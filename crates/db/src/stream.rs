@@ -59,9 +59,38 @@ impl BodyTail {
             other => other,
         }
     }
+}
 
-    /// The next piece (see [`BodyTail::poll_next`]).
-    pub async fn next(&mut self) -> Option<Result<Bytes, DbError>> {
-        std::future::poll_fn(|cx| self.poll_next(cx)).await
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn next(tail: &mut BodyTail) -> Option<Result<Bytes, DbError>> {
+        std::future::poll_fn(|cx| tail.poll_next(cx)).await
+    }
+
+    #[tokio::test]
+    async fn a_body_ends_at_its_announced_size() {
+        let (tx, mut tail) = BodyTail::new(6);
+        tx.send(Ok(Bytes::from_static(b"abc"))).await.unwrap();
+        tx.send(Ok(Bytes::from_static(b"def"))).await.unwrap();
+        drop(tx);
+        assert_eq!(&next(&mut tail).await.unwrap().unwrap()[..], b"abc");
+        assert_eq!(tail.remaining(), 3);
+        assert_eq!(&next(&mut tail).await.unwrap().unwrap()[..], b"def");
+        assert!(next(&mut tail).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn short_and_long_bodies_are_errors() {
+        let (tx, mut short) = BodyTail::new(6);
+        tx.send(Ok(Bytes::from_static(b"abc"))).await.unwrap();
+        drop(tx);
+        assert!(next(&mut short).await.unwrap().is_ok());
+        assert!(matches!(next(&mut short).await, Some(Err(DbError::Protocol(_)))));
+
+        let (tx, mut long) = BodyTail::new(2);
+        tx.send(Ok(Bytes::from_static(b"abc"))).await.unwrap();
+        assert!(matches!(next(&mut long).await, Some(Err(DbError::Protocol(_)))));
     }
 }
