@@ -480,10 +480,12 @@ pub async fn serve(listener: Listener, state: Arc<AppState>, mut shutdown: watch
                     async move {
                         let req = host_from_authority(req);
                         let request_line = access_request_line(&req, peer);
-                        let (started, method) = (std::time::Instant::now(), req.method().clone());
+                        let started = std::time::Instant::now();
                         let resp = handle(&state, req).await;
                         log_access(&state.config.load(), &request_line, &resp);
-                        state.metrics.request(&method, resp.status().as_u16(), started.elapsed());
+                        state
+                            .metrics
+                            .request(&request_line.method, resp.status().as_u16(), started.elapsed());
                         Ok::<_, Infallible>(resp)
                     }
                 });
@@ -510,28 +512,36 @@ pub async fn serve(listener: Listener, state: Arc<AppState>, mut shutdown: watch
     }
 }
 
-/// `ip - - [time] "METHOD uri HTTP/x"` plus the user agent, captured before the request is consumed.
+/// What `ip - - [time] "METHOD uri HTTP/x"` and the user agent are made of, captured before the request is
+/// consumed; cheap clones, formatted only for a line that is written.
 struct RequestLine {
-    peer: String,
-    request: String,
-    user_agent: String,
+    peer: Peer,
+    method: hyper::Method,
+    uri: hyper::Uri,
+    version: hyper::Version,
+    user_agent: Option<hyper::header::HeaderValue>,
+}
+
+impl RequestLine {
+    fn request(&self) -> String {
+        format!("{} {} {:?}", self.method, request_target(&self.uri), self.version)
+    }
+
+    fn user_agent(&self) -> &str {
+        self.user_agent
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
 }
 
 fn access_request_line<B>(req: &hyper::Request<B>, peer: Peer) -> RequestLine {
-    let ua = req
-        .headers()
-        .get(hyper::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
     RequestLine {
-        peer: peer.log_text(),
-        request: format!(
-            "{} {} {:?}",
-            req.method(),
-            request_target(req.uri()),
-            req.version()
-        ),
-        user_agent: ua.to_string(),
+        peer,
+        method: req.method().clone(),
+        uri: req.uri().clone(),
+        version: req.version(),
+        user_agent: req.headers().get(hyper::header::USER_AGENT).cloned(),
     }
 }
 
@@ -566,24 +576,24 @@ fn log_access<B>(config: &restgres_config::AppConfig, line: &RequestLine, resp: 
             }
             println!(
                 "{} - {} [{}] \"{}\" {} {} \"\" \"{}\"",
-                line.peer,
+                line.peer.log_text(),
                 role.as_deref().unwrap_or("-"),
                 clf_time(now),
-                line.request,
+                line.request(),
                 status,
                 size.unwrap_or("-"),
-                line.user_agent
+                line.user_agent()
             );
         }
         restgres_config::LogFormat::Json => {
             let record = serde_json::json!({
                 "time": clf_time(now),
-                "remote": line.peer,
+                "remote": line.peer.log_text(),
                 "user": role,
-                "request": line.request,
+                "request": line.request(),
                 "status": status,
                 "size": size.and_then(|s| s.parse::<u64>().ok()),
-                "user_agent": line.user_agent,
+                "user_agent": line.user_agent(),
                 "query": query,
             });
             println!("{record}");
